@@ -196,7 +196,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: years and numbers like 2012 must never render as "2 012"; money uses floatformat:"2g".
+USE_THOUSAND_SEPARATOR = False
 
 # --- static and uploaded files -------------------------------------------------
 STATIC_URL = "/static/"

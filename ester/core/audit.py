@@ -25,13 +25,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Never copied into the audit trail.
+SECRET_FIELDS = frozenset({"password"})
+
+
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The audit-relevant values of ``obj``: concrete fields, FKs shown by their label."""
     out: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.primary_key:
+        if field.primary_key or field.name in SECRET_FIELDS:
             continue
         if isinstance(field, models.ForeignKey):
             out[field.name] = _plain(getattr(obj, field.name)) if getattr(obj, field.attname) is not None else None

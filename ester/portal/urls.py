@@ -1,4 +1,10 @@
 from django.urls import path
 
+from ester.portal import views
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<int:pk>/", views.customer, name="customer"),
+    path("dokument/<int:pk>/", views.document, name="document"),
+]

@@ -1,0 +1,169 @@
+"""Walk every URL and API endpoint with every persona and try to cross the line.
+
+A third customer, Z, is built with primary keys far above anything else in
+the test database (900 000+), so that substituting one of Z's keys into any
+URL either hits a row of Z or nothing — never, by accident, a row of X.
+For each URL pattern with parameters, every combination of Z's keys is
+tried: personas that may not see Z must get 404 for all of them (GET and
+POST), and personas that may see Z must get a non-404 answer for at least
+one, which proves the walk reaches real objects.  List pages and
+endpoints must never mention Z to those who may not see it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import itertools
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ester.agreements.choices import AgreementStatus
+from ester.agreements.models import Agreement, AgreementDocument, AgreementService, Deviation, InterfaceText, LeadTime
+from ester.core.access import Role
+from ester.organisation.models import Customer, CustomerContact, HandlingAssignment
+from ester.organisation.tests import factories as f
+
+Z_NAME = "Zetaförvaltningen"
+Z_MARKERS = (Z_NAME, "zeta-hemlig-anteckning", "zeta.kontakt@zeta.example")
+BLIND = ("handler", "contact_x", "contact_y", "outsider", "unit_manager")
+SEEING = ("controller", "sysadmin", "head_of_area", "handler_z", "contact_z")
+SKIP_PREFIXES = ("admin/", "i18n/", "api/schema", "api/docs", "static/", "oidc/", "healthz", "logout", "__debug__")
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str, list[str]]]:
+    """(route text, reversible name, parameter names) for every named pattern."""
+    out = []
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            for text, name, params in _walk(entry, route):
+                out.append((text, f"{ns}:{name}" if ns else name, params))
+        elif isinstance(entry, URLPattern) and entry.name:
+            out.append((route, entry.name, list(entry.pattern.regex.groupindex)))
+    return out
+
+
+def all_routes() -> list[tuple[str, str, list[str]]]:
+    routes = []
+    for text, name, params in _walk(get_resolver()):
+        clean = text.lstrip("^")
+        if clean.startswith(SKIP_PREFIXES) or "format" in params:
+            continue
+        routes.append((text, name, params))
+    return routes
+
+
+@pytest.fixture
+def world(city: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    settings.MEDIA_ROOT = tmp_path
+    z = Customer.objects.create(
+        pk=900_001,
+        name=Z_NAME,
+        kind="fackforvaltning",
+        org_number=f.org_number(901),
+        responsible_unit=city.unit2,
+        mailbox="zeta@sf.example",
+        notes="zeta-hemlig-anteckning",
+        valid_from=datetime.date(2011, 1, 1),
+    )
+    HandlingAssignment.objects.create(pk=900_002, customer=z, process=city.process, team=city.team_b, valid_from=datetime.date(2011, 1, 1))
+    CustomerContact.objects.create(pk=900_003, customer=z, name="Zelda Zeta", role="kontaktperson", email="zeta.kontakt@zeta.example")
+    agreement = Agreement.objects.create(pk=900_004, customer=z, year=2012, status=AgreementStatus.SIGNED, notes="zeta-hemlig-anteckning")
+    AgreementService.objects.create(pk=900_005, agreement=agreement, service=city.addon, start=datetime.date(2012, 3, 1), end=datetime.date(2012, 12, 31))
+    LeadTime.objects.create(pk=900_006, agreement=agreement, process=city.process, work_kind="Manuell faktura", resolution_hours=24)
+    InterfaceText.objects.create(pk=900_007, agreement=agreement, process=city.process, text="zeta-hemlig-anteckning")
+    Deviation.objects.create(
+        pk=900_008, agreement=agreement, process=city.process, description="Avvikelse", approved_on=datetime.date(2012, 1, 2), approved_by="Zorro"
+    )
+    pdf = b"%PDF-1.4\n% zeta\n"
+    sha = hashlib.sha256(pdf).hexdigest()
+    doc = AgreementDocument(
+        pk=900_009, agreement=agreement, original_name="zeta.pdf", content_type="application/pdf", size=len(pdf), sha256=sha
+    )
+    doc.file.save(f"{sha}.pdf", ContentFile(pdf), save=False)
+    doc.save()
+    handler_z = f.UserFactory(username="handler_z")
+    f.RoleAssignmentFactory(user=handler_z, role=Role.HANDLER, team=city.team_b)
+    contact_z = f.UserFactory(username="contact_z")
+    f.RoleAssignmentFactory(user=contact_z, role=Role.CUSTOMER_CONTACT, customer=z)
+    users = dict(city.users, handler_z=handler_z, contact_z=contact_z)
+    keys = [str(pk) for pk in range(900_001, 900_010)]
+    return {"users": users, "keys": keys, "customer": z}
+
+
+def _fill(params: list[str], values: tuple[str, ...]) -> dict[str, str]:
+    return dict(zip(params, values, strict=True))
+
+
+def _url(name: str, kwargs: dict[str, str]) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+@pytest.mark.django_db
+def test_every_url_with_every_persona(world: dict[str, Any], client: Any) -> None:
+    routes = all_routes()
+    assert len(routes) > 10, routes
+    reached: dict[str, bool] = {}
+    problems: list[str] = []
+    for persona, user in world["users"].items():
+        client.force_login(user)
+        for _text, name, params in routes:
+            if params:
+                for values in itertools.product(world["keys"], repeat=len(params)):
+                    url = _url(name, _fill(params, values))
+                    if url is None:
+                        continue
+                    get = client.get(url)
+                    if get.status_code >= 500:
+                        problems.append(f"{persona} GET {url} → {get.status_code}")
+                    if persona in BLIND:
+                        if get.status_code != 404:
+                            problems.append(f"{persona} GET {url} → {get.status_code}, expected 404")
+                        post = client.post(url, {})
+                        if post.status_code not in (404, 405):
+                            problems.append(f"{persona} POST {url} → {post.status_code}, expected 404")
+                    elif get.status_code not in (404, 405):
+                        reached[name] = True
+                    reached.setdefault(name, False)
+            else:
+                url = _url(name, {})
+                if url is None:
+                    continue
+                response = client.get(url, follow=False)
+                if response.status_code >= 500:
+                    problems.append(f"{persona} GET {url} → {response.status_code}")
+                if persona in BLIND and response.status_code == 200:
+                    body = response.content.decode("utf-8", "replace")
+                    for marker in Z_MARKERS:
+                        if marker in body:
+                            problems.append(f"{persona} GET {url} shows {marker!r}")
+        client.logout()
+    not_reached = sorted(name for name, ok in reached.items() if not ok)
+    assert not problems, "\n".join(problems[:50])
+    assert not not_reached, f"no persona reached these parameterised URLs with Z's keys: {not_reached}"
+
+
+@pytest.mark.django_db
+def test_api_lists_never_leak_other_customers(world: dict[str, Any], client: Any) -> None:
+    from django.urls import reverse
+
+    api_lists = [name for _t, name, params in all_routes() if not params and name.endswith("-list")]
+    for persona in BLIND:
+        client.force_login(world["users"][persona])
+        for name in api_lists:
+            response = client.get(reverse(name), {"limit": 1000})
+            assert response.status_code < 500
+            body = response.content.decode()
+            for marker in Z_MARKERS:
+                assert marker not in body, f"{persona} {name} shows {marker}"
+        client.logout()
