@@ -5,11 +5,21 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from ester.core.access import Action, access_object
-from ester.organisation.models import Area, Customer, CustomerContact, HandlingAssignment, Process, RoleAssignment, Team, Unit
+from ester.core.access import Action, access_object, roles_allowing, user_scope
+from ester.organisation.models import (
+    Area,
+    Customer,
+    CustomerContact,
+    HandlingAssignment,
+    OpeningHours,
+    Process,
+    RoleAssignment,
+    Team,
+    Unit,
+)
 
 
 def customer_list(
@@ -34,7 +44,9 @@ def customer_list(
 
 
 def access_customer(user: Any, pk: Any, action: str = Action.VIEW) -> Customer:
-    return access_object(Customer.objects.select_related("responsible_unit__area", "responsible_manager", "our_contact"), user, pk, action)
+    return access_object(
+        Customer.objects.select_related("responsible_unit__area", "responsible_manager", "our_contact"), user, pk, action
+    )
 
 
 def access_customer_contact(user: Any, pk: Any, action: str = Action.VIEW) -> CustomerContact:
@@ -84,7 +96,11 @@ def organisation_overview(user: Any, day: datetime.date) -> QuerySet[Area]:
     return (
         Area.objects.visible_to(user)
         .valid_on(day)
-        .annotate(unit_count=Count("units", filter=Q(units__valid_from__lte=day) & (Q(units__valid_to__isnull=True) | Q(units__valid_to__gte=day))))
+        .annotate(
+            unit_count=Count(
+                "units", filter=Q(units__valid_from__lte=day) & (Q(units__valid_to__isnull=True) | Q(units__valid_to__gte=day))
+            )
+        )
         .order_by("name")
     )
 
@@ -102,4 +118,133 @@ def responsible_managers(user: Any) -> QuerySet[Any]:
     """Staff users who may be picked as responsible unit manager or contact person."""
     from ester.accounts.models import User
 
-    return User.objects.filter(is_active=True, role_assignments__role__in=["enhetschef", "verksamhetschef", "handlaggare", "controller"]).distinct().order_by("last_name", "first_name")
+    return (
+        User.objects.filter(
+            is_active=True, role_assignments__role__in=["enhetschef", "verksamhetschef", "handlaggare", "controller"]
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+# --- the staff interface: customer register, forms, overview -----------------------
+
+
+def _change_assignments(user: Any, day: datetime.date | None = None) -> QuerySet[RoleAssignment]:
+    """The user's role assignments in force on ``day`` that allow changing things."""
+    day = day or timezone.localdate()
+    return RoleAssignment.objects.filter(user_id=user.pk, role__in=roles_allowing(Action.CHANGE)).valid_on(day)
+
+
+def customer_units_changeable_by(user: Any, *, include: Unit | None = None) -> QuerySet[Unit]:
+    """Units the user may make responsible for a customer (the choices of the customer form).
+
+    A unit manager gets their unit(s), a head of area the units in the area,
+    a global role every unit.  Only units valid today are offered; ``include``
+    (the customer's current unit) is always offered so an unchanged form stays valid.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Unit.objects.none()
+    today = timezone.localdate()
+    if user_scope(user).is_global(Action.CHANGE):
+        scoped = Q()
+    else:
+        ra = _change_assignments(user, today)
+        scoped = Q(pk__in=ra.filter(unit__isnull=False).values("unit_id")) | Q(
+            area_id__in=ra.filter(area__isnull=False).values("area_id")
+        )
+    valid = Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+    condition = scoped & valid
+    if include is not None:
+        condition |= Q(pk=include.pk)
+    return Unit.objects.filter(condition).select_related("area").order_by("area__name", "name")
+
+
+def can_create_customers(user: Any) -> bool:
+    """Whether the user may register customers: a CHANGE role on a unit, an area or everything."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user_scope(user).is_global(Action.CHANGE):
+        return True
+    return _change_assignments(user).filter(Q(unit__isnull=False) | Q(area__isnull=False)).exists()
+
+
+def with_register_details(customers: QuerySet[Customer], day: datetime.date | None = None) -> QuerySet[Customer]:
+    """``customers`` with their number of contacts (``contact_count``) and the
+    assignments in force on ``day`` (``current_handling``) — for the Excel export."""
+    day = day or timezone.localdate()
+    current = HandlingAssignment.objects.valid_on(day).select_related("process", "team__unit").order_by("process__name")
+    return (
+        customers.select_related("responsible_unit__area")
+        .annotate(contact_count=Count("contacts", distinct=True))
+        .prefetch_related(Prefetch("handling_assignments", queryset=current, to_attr="current_handling"))
+    )
+
+
+def processes_on(user: Any, day: datetime.date) -> QuerySet[Process]:
+    """Processes in force on ``day`` with their owners."""
+    return process_list(user).valid_on(day)
+
+
+def organisation_tree(user: Any, day: datetime.date) -> QuerySet[Area]:
+    """Areas → units → teams as they were on ``day``, with managers and opening hours.
+
+    Prefetched into ``units_on_day`` (each with ``teams_on_day``) and
+    ``hours``; five queries whatever the size of the organisation.
+    """
+    teams = Team.objects.valid_on(day).order_by("name")
+    units = (
+        Unit.objects.valid_on(day)
+        .select_related("manager")
+        .order_by("name")
+        .prefetch_related(Prefetch("teams", queryset=teams, to_attr="teams_on_day"))
+    )
+    return (
+        Area.objects.visible_to(user)
+        .valid_on(day)
+        .select_related("head")
+        .prefetch_related(
+            Prefetch("units", queryset=units, to_attr="units_on_day"),
+            Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens"), to_attr="hours"),
+        )
+        .order_by("name")
+    )
+
+
+# --- API ---
+# Reads for the JSON API (ester/organisation/api.py); scoping is the UI's.
+
+
+def customer_detail_list(user: Any) -> QuerySet[Customer]:
+    """Visible customers with their contacts and handling teams, for the API's detail view.
+
+    Customer contacts see only the active contacts of their own department
+    (as in the portal); staff see all contacts with their ``active`` flag.
+    """
+    from django.db.models import Prefetch
+
+    from ester.core.access import is_customer_contact
+
+    contacts = CustomerContact.objects.order_by("-active", "name")
+    if is_customer_contact(user):
+        contacts = contacts.filter(active=True)
+    handling = HandlingAssignment.objects.select_related("process", "team__unit").order_by("process__name", "-valid_from")
+    return customer_list(user).prefetch_related(
+        Prefetch("contacts", queryset=contacts, to_attr="api_contacts"),
+        Prefetch("handling_assignments", queryset=handling, to_attr="api_handling"),
+    )
+
+
+def process_by_code(user: Any, code: str) -> Process | None:
+    """A process the user may see, by its code (``None`` when there is none)."""
+    return process_list(user).filter(code=code).first()
+
+
+def staff_user_choices(user: Any, *, include: Any = ()) -> QuerySet[Any]:
+    """Users who may be picked as responsible unit manager or our contact person,
+    plus those already picked (``include``) so an unchanged form stays valid."""
+    from ester.accounts.models import User
+
+    picked = [u.pk for u in include if u is not None]
+    candidates = responsible_managers(user).values("pk")
+    return User.objects.filter(Q(pk__in=candidates) | Q(pk__in=picked)).order_by("last_name", "first_name", "username")

@@ -1,0 +1,222 @@
+"""The organisation's staff interface: the customer register, a customer's page,
+its forms, and the organisation overview.  Thin: parse, access/select, call a
+service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ester.agreements.selectors import agreement_list
+from ester.core.access import Action, can
+from ester.core.audit import audit_for
+from ester.core.decorators import staff_required
+from ester.core.excel import excel_response
+from ester.core.ui import paginate, render_page_or_partial
+from ester.organisation import selectors, services
+from ester.organisation.exports import customer_register_sheets
+from ester.organisation.forms import (
+    CustomerContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    HandlingChangeForm,
+    OverviewDateForm,
+    add_service_errors,
+)
+
+AUDIT_ROWS = 100
+
+
+def _detail_url(customer: Any, anchor: str = "") -> str:
+    url = reverse("organisation:customer-detail", args=[customer.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- the customer register ---------------------------------------------------------
+
+
+@require_safe
+@staff_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET, user=request.user)
+    customers = selectors.customer_list(request.user, **form.filters())
+    context = {
+        "nav": "customers",
+        "form": form,
+        "page_obj": paginate(request, customers),
+        "can_create": selectors.can_create_customers(request.user),
+        "today": timezone.localdate(),
+    }
+    return render_page_or_partial(request, "organisation/customer_list.html", context)
+
+
+@require_safe
+@staff_required
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """The filtered register as an Excel workbook (every visible customer, no pages)."""
+    form = CustomerFilterForm(request.GET, user=request.user)
+    today = timezone.localdate()
+    customers = selectors.with_register_details(selectors.customer_list(request.user, **form.filters()), today)
+    return excel_response(f"kunder-{today.isoformat()}.xlsx", customer_register_sheets(customers, today))
+
+
+@require_safe
+@staff_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.access_customer(request.user, pk)
+    context = {
+        "nav": "customers",
+        "customer": customer,
+        "contacts": selectors.customer_contacts(customer),
+        "handling": selectors.customer_handling(customer),
+        "agreements": agreement_list(request.user, customer=customer.pk),
+        "audit_entries": audit_for(customer)[:AUDIT_ROWS],
+        "can_change": can(request.user, customer, Action.CHANGE),
+        "today": timezone.localdate(),
+    }
+    return render(request, "organisation/customer_detail.html", context)
+
+
+# --- writes ------------------------------------------------------------------------
+
+
+def _form_page(request: HttpRequest, form: Any, *, title: str, customer: Any = None, **extra: Any) -> HttpResponse:
+    context = {"nav": "customers", "form": form, "title": title, "customer": customer, **extra}
+    return render(request, "organisation/form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def customer_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_create_customers(request.user):
+        raise Http404
+    form = CustomerForm(request.POST if request.method == "POST" else None, user=request.user)
+    if form.is_bound and form.is_valid():
+        try:
+            customer = services.customer_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Kunden %(name)s är registrerad.") % {"name": customer.name})
+            return redirect(_detail_url(customer))
+    return _form_page(request, form, title=_("Ny kund"), cancel_url=reverse("organisation:customer-list"))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.access_customer(request.user, pk, Action.CHANGE)
+    form = CustomerForm(request.POST if request.method == "POST" else None, user=request.user, customer=customer)
+    if form.is_bound and form.is_valid():
+        try:
+            changed = services.customer_update(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            customer.refresh_from_db()
+            add_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("Ändringarna av %(name)s är sparade.") % {"name": customer.name})
+            else:
+                messages.info(request, _("Inget ändrades."))
+            return redirect(_detail_url(customer))
+    return _form_page(
+        request, form, title=_("Ändra %(name)s") % {"name": customer.name}, customer=customer, cancel_url=_detail_url(customer)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.access_customer(request.user, pk, Action.CHANGE)
+    form = CustomerContactForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            contact = services.customer_contact_create(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Kontakten %(name)s är tillagd.") % {"name": contact.name})
+            return redirect(_detail_url(customer, "kontakter"))
+    return _form_page(request, form, title=_("Ny kontakt"), customer=customer, cancel_url=_detail_url(customer, "kontakter"))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.access_customer_contact(request.user, pk, Action.CHANGE)
+    customer = contact.customer
+    form = CustomerContactForm(request.POST if request.method == "POST" else None, contact=contact)
+    if form.is_bound and form.is_valid():
+        try:
+            changed = services.customer_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as exc:
+            contact.refresh_from_db()
+            add_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("Kontakten %(name)s är sparad.") % {"name": contact.name})
+            else:
+                messages.info(request, _("Inget ändrades."))
+            return redirect(_detail_url(customer, "kontakter"))
+    return _form_page(
+        request,
+        form,
+        title=_("Ändra kontakten %(name)s") % {"name": contact.name},
+        customer=customer,
+        cancel_url=_detail_url(customer, "kontakter"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def handling_change(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.access_customer(request.user, pk, Action.CHANGE)
+    form = HandlingChangeForm(request.POST if request.method == "POST" else None, user=request.user)
+    if form.is_bound and form.is_valid():
+        try:
+            assignment = services.handling_assignment_set(actor=request.user, customer=customer, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(team)s handlägger %(process)s för kunden från och med %(day)s.")
+                % {"team": assignment.team, "process": assignment.process, "day": assignment.valid_from.isoformat()},
+            )
+            return redirect(_detail_url(customer, "handlaggning"))
+    return _form_page(
+        request,
+        form,
+        title=_("Byt handläggande team"),
+        customer=customer,
+        cancel_url=_detail_url(customer, "handlaggning"),
+        handling=selectors.customer_handling(customer),
+        today=timezone.localdate(),
+    )
+
+
+# --- the organisation ----------------------------------------------------------------
+
+
+@require_safe
+@staff_required
+def overview(request: HttpRequest) -> HttpResponse:
+    form = OverviewDateForm(request.GET or None)
+    day = form.day()
+    context = {
+        "nav": "organisation",
+        "form": form,
+        "day": day,
+        "is_today": day == timezone.localdate(),
+        "areas": selectors.organisation_tree(request.user, day),
+        "processes": selectors.processes_on(request.user, day),
+    }
+    return render(request, "organisation/overview.html", context)
