@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from ester.agreements.choices import ServiceKind
 from ester.agreements.models import (
     Agreement,
     AgreementDocument,
     AgreementService,
+    Deviation,
+    InterfaceText,
+    LeadTime,
     PriceList,
     PriceVersion,
     Service,
@@ -145,3 +148,51 @@ def agreement_services(agreement: Agreement, *, day: datetime.date | None = None
 
 def agreement_for(customer: Customer, year: int) -> Agreement | None:
     return Agreement.objects.filter(customer=customer, year=year).first()
+
+
+# --- staff interface ---
+# Reads for the agreement and price pages (ester/agreements/views.py).
+
+
+def agreement_table(user: Any, *, year: int | None = None, status: str = "", q: str = "") -> QuerySet[Agreement]:
+    """The agreement list with the number of agreed add-on periods per agreement (one query)."""
+    return agreement_list(user, year=year, status=status, q=q).annotate(
+        addon_count=Count("services", filter=Q(services__service__kind=ServiceKind.ADDON))
+    )
+
+
+def default_agreement_year(user: Any, today: datetime.date | None = None) -> int | None:
+    """The current year when the user sees agreements for it, else the latest year they see."""
+    years = agreement_years(user)
+    today = today or datetime.date.today()
+    if today.year in years:
+        return today.year
+    return years[0] if years else None
+
+
+def may_change_agreements_of_year(user: Any, year: int) -> bool:
+    return Agreement.objects.visible_to(user, Action.CHANGE).filter(year=year).exists()
+
+
+def agreement_lead_times(agreement: Agreement) -> QuerySet[LeadTime]:
+    return agreement.lead_times.select_related("process").order_by("process__name", "work_kind")
+
+
+def agreement_interfaces(agreement: Agreement) -> QuerySet[InterfaceText]:
+    return agreement.interfaces.select_related("process").order_by("process__name")
+
+
+def agreement_deviations(agreement: Agreement) -> QuerySet[Deviation]:
+    return agreement.deviations.select_related("process").order_by("process__name", "approved_on", "id")
+
+
+def agreement_documents(agreement: Agreement) -> QuerySet[AgreementDocument]:
+    return agreement.documents.select_related("uploaded_by").order_by("-uploaded_at", "-id")
+
+
+def may_manage_price_lists(user: Any) -> bool:
+    """Global roles that may change, and heads of area, start and copy price lists."""
+    from ester.organisation.models import Area
+
+    return Area.objects.visible_to(user, Action.CHANGE).exists()
+
