@@ -55,7 +55,17 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-PERSONAS = ["handler", "handler_b", "unit_manager", "head_of_area", "controller", "sysadmin", "contact_x", "contact_y", "outsider"]
+PERSONAS = [
+    "handler",
+    "handler_b",
+    "unit_manager",
+    "head_of_area",
+    "controller",
+    "sysadmin",
+    "contact_x",
+    "contact_y",
+    "outsider",
+]
 
 
 @pytest.fixture
@@ -74,9 +84,15 @@ def city(db: Any) -> City:
     y = f.CustomerFactory(name="Bromma stadsdelsförvaltning", kind=CustomerKind.DISTRICT, responsible_unit=unit2)
     f.HandlingAssignmentFactory(customer=x, process=process, team=team_a)
     f.HandlingAssignmentFactory(customer=y, process=process, team=team_b)
-    mandatory = f.ServiceFactory(process=process, code="LEVFAKT", name="Leverantörsfaktura", kind=ServiceKind.MANDATORY, unit=UnitOfMeasure.INVOICE)
-    addon = f.ServiceFactory(process=process, code="ANL", name="Anläggningsredovisning", kind=ServiceKind.ADDON, unit=UnitOfMeasure.HOUR)
-    variant_electronic = f.ServiceVariantFactory(service=mandatory, code="LEVFAKT-E", name="Elektronisk", channel=Channel.ELECTRONIC)
+    mandatory = f.ServiceFactory(
+        process=process, code="LEVFAKT", name="Leverantörsfaktura", kind=ServiceKind.MANDATORY, unit=UnitOfMeasure.INVOICE
+    )
+    addon = f.ServiceFactory(
+        process=process, code="ANL", name="Anläggningsredovisning", kind=ServiceKind.ADDON, unit=UnitOfMeasure.HOUR
+    )
+    variant_electronic = f.ServiceVariantFactory(
+        service=mandatory, code="LEVFAKT-E", name="Elektronisk", channel=Channel.ELECTRONIC
+    )
     variant_manual = f.ServiceVariantFactory(service=mandatory, code="LEVFAKT-M", name="Manuell", channel=Channel.MANUAL)
     price_list = f.PriceListFactory(year=2012)
     f.PriceVersionFactory(price_list=price_list, variant=variant_electronic, unit_price=Decimal("15.00"))

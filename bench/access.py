@@ -22,7 +22,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ESTER_DEBUG", "1")
 os.environ.setdefault("ESTER_TASK_BACKEND", "immediate")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -56,7 +56,13 @@ def build(customers: int, assignments: int) -> dict[str, object]:
         return f"{body[:6]}-{body[6:]}{luhn.calc_check_digit(body)}"
 
     rows = [
-        Customer(name=f"Förvaltning {i:05d}", kind="fackforvaltning", org_number=orgnr(i), responsible_unit=units[i % 50], valid_from=START)
+        Customer(
+            name=f"Förvaltning {i:05d}",
+            kind="fackforvaltning",
+            org_number=orgnr(i),
+            responsible_unit=units[i % 50],
+            valid_from=START,
+        )
         for i in range(customers)
     ]
     created = Customer.objects.bulk_create(rows, batch_size=2000)
@@ -104,7 +110,7 @@ def measure(client: Client, url: str, n: int) -> tuple[int, float, float, int]:
         status = response.status_code
         queries.append(len(ctx))
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     assert len(set(queries)) == 1, f"query count varies between identical requests: {queries}"
     return queries[0], statistics.median(times), p95, status
 

@@ -94,7 +94,9 @@ def env_url(name: str, schemes: tuple[str, ...]) -> str | None:
         return None
     parsed = urlparse(value)
     if parsed.scheme not in schemes:
-        raise EnvError(f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}; got scheme {parsed.scheme!r}")
+        raise EnvError(
+            f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}; got scheme {parsed.scheme!r}"
+        )
     return value
 
 

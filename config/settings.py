@@ -34,7 +34,8 @@ if DEBUG:
     SECRET_KEY = env_secret("ESTER_SECRET_KEY") or "ester-debug-only-not-secret"
 else:
     SECRET_KEY = env_secret("ESTER_SECRET_KEY") or env_required(
-        "ESTER_SECRET_KEY", "a long random string (or ESTER_SECRET_KEY_FILE naming a file with it); only ESTER_DEBUG=1 may run without one"
+        "ESTER_SECRET_KEY",
+        "a long random string (or ESTER_SECRET_KEY_FILE naming a file with it); only ESTER_DEBUG=1 may run without one",
     )
 if not DEBUG and len(SECRET_KEY) < 32:
     raise EnvError("ESTER_SECRET_KEY must be at least 32 characters long")

@@ -14,7 +14,9 @@ class LoginForm(AuthenticationForm):
         "inactive": _("Kontot är inaktiverat. Kontakta systemadministratören."),
     }
 
-    username = forms.CharField(label=_("Användarnamn"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("Användarnamn"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
+    )
     password = forms.CharField(
         label=_("Lösenord"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )

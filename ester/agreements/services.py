@@ -50,7 +50,9 @@ def _d(day: datetime.date) -> str:
 
 
 @transaction.atomic
-def agreement_create(*, actor: User, customer: Customer, year: int, status: str = AgreementStatus.DRAFT, **fields: Any) -> Agreement:
+def agreement_create(
+    *, actor: User, customer: Customer, year: int, status: str = AgreementStatus.DRAFT, **fields: Any
+) -> Agreement:
     """A new agreement for ``customer`` and ``year``, with every mandatory service for the whole year."""
     require(2000 <= year <= 2100, _("Ange ett år mellan 2000 och 2100."), "year")
     require(
@@ -149,7 +151,13 @@ def agreement_service_end(*, actor: User, item: AgreementService, end: datetime.
 
 @transaction.atomic
 def lead_time_set(
-    *, actor: User, agreement: Agreement, process: Process, work_kind: str, resolution_hours: int, first_response_hours: int | None = None
+    *,
+    actor: User,
+    agreement: Agreement,
+    process: Process,
+    work_kind: str,
+    resolution_hours: int,
+    first_response_hours: int | None = None,
 ) -> LeadTime:
     require(bool(work_kind.strip()), _("Ange vilken typ av arbete ledtiden gäller."), "work_kind")
     require(resolution_hours > 0, _("Ledtiden måste vara minst en arbetstimme."), "resolution_hours")
@@ -307,7 +315,14 @@ def agreements_copy_to_year(*, actor: User, from_year: int, to_year: int) -> Cop
             if item.service.kind != ServiceKind.ADDON or not item.service.active or item.end < source.last_day:
                 continue
             audited_create(
-                AgreementService, actor=actor, owner=new, agreement=new, service=item.service, start=new.first_day, end=new.last_day, note=item.note
+                AgreementService,
+                actor=actor,
+                owner=new,
+                agreement=new,
+                service=item.service,
+                start=new.first_day,
+                end=new.last_day,
+                note=item.note,
             )
         for lead in source.lead_times.all():
             audited_create(
@@ -321,7 +336,9 @@ def agreements_copy_to_year(*, actor: User, from_year: int, to_year: int) -> Cop
                 resolution_hours=lead.resolution_hours,
             )
         for interface in source.interfaces.all():
-            audited_create(InterfaceText, actor=actor, owner=new, agreement=new, process_id=interface.process_id, text=interface.text)
+            audited_create(
+                InterfaceText, actor=actor, owner=new, agreement=new, process_id=interface.process_id, text=interface.text
+            )
         for deviation in source.deviations.all():
             audited_create(
                 Deviation,
@@ -354,7 +371,9 @@ def _money(value: Any) -> Decimal:
 @transaction.atomic
 def price_list_create(*, actor: User, year: int, name: str = "", decision_ref: str = "") -> PriceList:
     require(2000 <= year <= 2100, _("Ange ett år mellan 2000 och 2100."), "year")
-    require(not PriceList.objects.filter(year=year).exists(), _("Det finns redan en prislista för %(year)s.") % {"year": year}, "year")
+    require(
+        not PriceList.objects.filter(year=year).exists(), _("Det finns redan en prislista för %(year)s.") % {"year": year}, "year"
+    )
     return audited_create(PriceList, actor=actor, year=year, name=name.strip() or f"Prislista {year}", decision_ref=decision_ref)
 
 
@@ -402,7 +421,8 @@ def price_version_add(
         PriceVersion,
         actor=actor,
         owner=price_list,
-        summary=_("Nytt pris %(price)s kr för %(variant)s från %(day)s") % {"price": amount, "variant": variant, "day": _d(valid_from)},
+        summary=_("Nytt pris %(price)s kr för %(variant)s från %(day)s")
+        % {"price": amount, "variant": variant, "day": _d(valid_from)},
         price_list=price_list,
         variant=variant,
         unit_price=amount,
@@ -440,4 +460,9 @@ def price_list_copy_to_year(*, actor: User, from_year: int, to_year: int, decisi
 def price_list_mark_billed(*, actor: User | None, price_list: PriceList, through: datetime.date) -> None:
     """Called by a billing run: prices up to ``through`` are now fixed."""
     if price_list.billed_through is None or through > price_list.billed_through:
-        audited_update(price_list, actor=actor, fields={"billed_through": through}, summary=_("Fakturerat till och med %(day)s") % {"day": _d(through)})
+        audited_update(
+            price_list,
+            actor=actor,
+            fields={"billed_through": through},
+            summary=_("Fakturerat till och med %(day)s") % {"day": _d(through)},
+        )

@@ -111,9 +111,11 @@ class _UserScope:
             return True
         return self._flag(
             ("global", action),
-            lambda: _active_assignments(self.user, action)
-            .filter(area__isnull=True, unit__isnull=True, team__isnull=True, customer__isnull=True)
-            .exists(),
+            lambda: (
+                _active_assignments(self.user, action)
+                .filter(area__isnull=True, unit__isnull=True, team__isnull=True, customer__isnull=True)
+                .exists()
+            ),
         )
 
     def has_staff_role(self, action: str) -> bool:

@@ -29,7 +29,7 @@ class Sheet:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(datetime.UTC).replace(tzinfo=None)
     if isinstance(value, decimal.Decimal):
         return value
     if value is None or isinstance(value, (int, float, str, datetime.date)):

@@ -18,7 +18,9 @@ def require(condition: bool, message: str, field: str | None = None) -> None:
         raise ValidationError({field: message} if field else message)
 
 
-def audited_create(model: type[models.Model], *, actor: Any, owner: models.Model | None = None, summary: str = "", **fields: Any) -> Any:
+def audited_create(
+    model: type[models.Model], *, actor: Any, owner: models.Model | None = None, summary: str = "", **fields: Any
+) -> Any:
     obj = model(**fields)
     obj.full_clean()
     obj.save()
@@ -38,7 +40,9 @@ def audited_update(
         return []
     obj.full_clean()
     obj.save(update_fields=changed)
-    audit_record(actor=actor, obj=obj, kind=AuditEntry.Kind.UPDATE, before=before, after=snapshot(obj), owner=owner, summary=summary)
+    audit_record(
+        actor=actor, obj=obj, kind=AuditEntry.Kind.UPDATE, before=before, after=snapshot(obj), owner=owner, summary=summary
+    )
     return changed
 
 

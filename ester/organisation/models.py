@@ -21,7 +21,12 @@ class Area(ValidityMixin):
     code = models.CharField(_("kod"), max_length=8, unique=True, help_text=_("Används i ärendenummer, t.ex. EK."))
     name = models.CharField(_("namn"), max_length=100)
     head = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("verksamhetschef"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verksamhetschef"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     phone = models.CharField(_("telefon"), max_length=40, blank=True)
 
@@ -211,12 +216,18 @@ class RoleAssignment(ValidityMixin):
 
     access = AccessPolicy(area="area")  # only read through services and the admin
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("användare"), on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("användare"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField(_("roll"), max_length=30, choices=Role.choices)
-    area = models.ForeignKey(Area, verbose_name=_("verksamhetsområde"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(
+        Area, verbose_name=_("verksamhetsområde"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("enhet"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, verbose_name=_("kund"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("kund"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     objects = ScopedManager()
 

@@ -248,3 +248,20 @@ def staff_user_choices(user: Any, *, include: Any = ()) -> QuerySet[Any]:
     picked = [u.pk for u in include if u is not None]
     candidates = responsible_managers(user).values("pk")
     return User.objects.filter(Q(pk__in=candidates) | Q(pk__in=picked)).order_by("last_name", "first_name", "username")
+
+
+# --- business calendar ----------------------------------------------------------
+
+
+def business_calendar(area: Area) -> Any:
+    """The lead-time calendar of an area: Swedish holidays, its opening hours and closed days.
+
+    Areas without registered opening hours use the standard office day
+    (Monday–Friday 08:00–16:30).
+    """
+    from ester.core.businesscalendar import OpeningHours, SwedishBusinessCalendar
+
+    rows = [(h.weekday, h.opens, h.closes) for h in area.opening_hours.all()]
+    hours = OpeningHours.from_rows(rows) if rows else OpeningHours.standard()
+    closed = frozenset(area.closed_days.values_list("day", flat=True))
+    return SwedishBusinessCalendar(opening_hours=hours, extra_closed_days=closed)

@@ -38,7 +38,9 @@ def _check_validity(valid_from: datetime.date, valid_to: datetime.date | None) -
 
 
 @transaction.atomic
-def customer_create(*, actor: User, name: str, kind: str, org_number: str, responsible_unit: Unit, valid_from: datetime.date, **fields: Any) -> Customer:
+def customer_create(
+    *, actor: User, name: str, kind: str, org_number: str, responsible_unit: Unit, valid_from: datetime.date, **fields: Any
+) -> Customer:
     org_number = normalise_org_number(org_number)
     _check_validity(valid_from, fields.get("valid_to"))
     return audited_create(
@@ -76,7 +78,10 @@ def handling_assignment_set(
         HandlingAssignment.objects.filter(customer=customer, process=process).valid_on(valid_from).order_by("-valid_from").first()
     )
     if current is not None:
-        require(current.team_id != team.pk, _("%(team)s handlägger redan %(process)s för kunden.") % {"team": team, "process": process})
+        require(
+            current.team_id != team.pk,
+            _("%(team)s handlägger redan %(process)s för kunden.") % {"team": team, "process": process},
+        )
         require(
             current.valid_from < valid_from,
             _("Ett byte måste gälla från en dag efter %(day)s, då nuvarande team började.") % {"day": current.valid_from},
@@ -91,7 +96,9 @@ def handling_assignment_set(
 
 
 @transaction.atomic
-def customer_contact_create(*, actor: User, customer: Customer, name: str, role: str, email: str = "", phone: str = "") -> CustomerContact:
+def customer_contact_create(
+    *, actor: User, customer: Customer, name: str, role: str, email: str = "", phone: str = ""
+) -> CustomerContact:
     require(bool(name.strip()), _("Ange kontaktens namn."), "name")
     return audited_create(
         CustomerContact, actor=actor, owner=customer, customer=customer, name=name.strip(), role=role, email=email, phone=phone

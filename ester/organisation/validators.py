@@ -25,7 +25,9 @@ def normalise_org_number(value: str) -> str:
         orgnr.validate(digits)
     except StdnumError:
         raise ValidationError(
-            _("Organisationsnumret ”%(value)s” är inte giltigt: kontrollsiffran stämmer inte. Kontrollera numret mot Bolagsverket.")
+            _(
+                "Organisationsnumret ”%(value)s” är inte giltigt: kontrollsiffran stämmer inte. Kontrollera numret mot Bolagsverket."
+            )
             % {"value": raw},
             code="checksum",
         ) from None

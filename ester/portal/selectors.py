@@ -45,7 +45,10 @@ def portal_services(agreement: Agreement) -> QuerySet[AgreementService]:
 
 def portal_handling(customer: Customer, day: datetime.date) -> QuerySet[HandlingAssignment]:
     return (
-        HandlingAssignment.objects.filter(customer=customer).valid_on(day).select_related("process", "team__unit").order_by("process__name")
+        HandlingAssignment.objects.filter(customer=customer)
+        .valid_on(day)
+        .select_related("process", "team__unit")
+        .order_by("process__name")
     )
 
 

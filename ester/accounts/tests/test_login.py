@@ -105,7 +105,13 @@ class TestSingleSignOn:
         ]
 
     def test_missing_client_secret_fails_loudly(self, tmp_path: Path) -> None:
-        env = {**os.environ, "ESTER_DEBUG": "1", "ESTER_DATA_DIR": str(tmp_path), "ESTER_OIDC_ISSUER": "https://idp.example", "ESTER_OIDC_CLIENT_ID": "x"}
+        env = {
+            **os.environ,
+            "ESTER_DEBUG": "1",
+            "ESTER_DATA_DIR": str(tmp_path),
+            "ESTER_OIDC_ISSUER": "https://idp.example",
+            "ESTER_OIDC_CLIENT_ID": "x",
+        }
         env.pop("ESTER_OIDC_CLIENT_SECRET", None)
         result = subprocess.run(
             [sys.executable, "-c", "import config.settings"], env=env, cwd=ROOT, capture_output=True, text=True

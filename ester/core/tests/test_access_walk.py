@@ -71,14 +71,29 @@ def world(city: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
         notes="zeta-hemlig-anteckning",
         valid_from=datetime.date(2011, 1, 1),
     )
-    HandlingAssignment.objects.create(pk=900_002, customer=z, process=city.process, team=city.team_b, valid_from=datetime.date(2011, 1, 1))
-    CustomerContact.objects.create(pk=900_003, customer=z, name="Zelda Zeta", role="kontaktperson", email="zeta.kontakt@zeta.example")
-    agreement = Agreement.objects.create(pk=900_004, customer=z, year=2012, status=AgreementStatus.SIGNED, notes="zeta-hemlig-anteckning")
-    AgreementService.objects.create(pk=900_005, agreement=agreement, service=city.addon, start=datetime.date(2012, 3, 1), end=datetime.date(2012, 12, 31))
-    LeadTime.objects.create(pk=900_006, agreement=agreement, process=city.process, work_kind="Manuell faktura", resolution_hours=24)
+    HandlingAssignment.objects.create(
+        pk=900_002, customer=z, process=city.process, team=city.team_b, valid_from=datetime.date(2011, 1, 1)
+    )
+    CustomerContact.objects.create(
+        pk=900_003, customer=z, name="Zelda Zeta", role="kontaktperson", email="zeta.kontakt@zeta.example"
+    )
+    agreement = Agreement.objects.create(
+        pk=900_004, customer=z, year=2012, status=AgreementStatus.SIGNED, notes="zeta-hemlig-anteckning"
+    )
+    AgreementService.objects.create(
+        pk=900_005, agreement=agreement, service=city.addon, start=datetime.date(2012, 3, 1), end=datetime.date(2012, 12, 31)
+    )
+    LeadTime.objects.create(
+        pk=900_006, agreement=agreement, process=city.process, work_kind="Manuell faktura", resolution_hours=24
+    )
     InterfaceText.objects.create(pk=900_007, agreement=agreement, process=city.process, text="zeta-hemlig-anteckning")
     Deviation.objects.create(
-        pk=900_008, agreement=agreement, process=city.process, description="Avvikelse", approved_on=datetime.date(2012, 1, 2), approved_by="Zorro"
+        pk=900_008,
+        agreement=agreement,
+        process=city.process,
+        description="Avvikelse",
+        approved_on=datetime.date(2012, 1, 2),
+        approved_by="Zorro",
     )
     pdf = b"%PDF-1.4\n% zeta\n"
     sha = hashlib.sha256(pdf).hexdigest()
@@ -126,13 +141,15 @@ def test_every_url_with_every_persona(world: dict[str, Any], client: Any) -> Non
                     get = client.get(url)
                     if get.status_code >= 500:
                         problems.append(f"{persona} GET {url} → {get.status_code}")
+                    # 405 (method not allowed) is answered before any object is
+                    # looked up, so it tells nothing about the object.
                     if persona in BLIND:
-                        if get.status_code != 404:
+                        if get.status_code not in (404, 405):
                             problems.append(f"{persona} GET {url} → {get.status_code}, expected 404")
                         post = client.post(url, {})
                         if post.status_code not in (404, 405):
                             problems.append(f"{persona} POST {url} → {post.status_code}, expected 404")
-                    elif get.status_code not in (404, 405):
+                    elif get.status_code not in (404, 405) or (get.status_code == 405 and client.post(url, {}).status_code not in (404, 405)):
                         reached[name] = True
                     reached.setdefault(name, False)
             else:

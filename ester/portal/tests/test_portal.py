@@ -32,14 +32,20 @@ class TestPortal:
         assert city.customer_y.name not in body and "Yvonne" not in body
 
     def test_add_on_added_mid_year_appears_with_its_dates(self, city: Any, client: Any) -> None:
-        agreement_service_add(actor=city.unit_manager, agreement=city.agreement_x, service=city.addon, start=datetime.date(2012, 4, 1))
+        agreement_service_add(
+            actor=city.unit_manager, agreement=city.agreement_x, service=city.addon, start=datetime.date(2012, 4, 1)
+        )
         client.force_login(city.contact_x)
         body = client.get(reverse("portal:customer", args=[city.customer_x.pk]), {"ar": 2012}).content.decode()
         assert "Anläggningsredovisning" in body and "2012-04-01" in body
 
     def test_mid_year_price_change_is_listed(self, city: Any, client: Any) -> None:
         price_version_add(
-            actor=city.head_of_area, price_list=city.price_list, variant=city.variant_manual, unit_price="45", valid_from=datetime.date(2012, 9, 1)
+            actor=city.head_of_area,
+            price_list=city.price_list,
+            variant=city.variant_manual,
+            unit_price="45",
+            valid_from=datetime.date(2012, 9, 1),
         )
         client.force_login(city.contact_x)
         body = client.get(reverse("portal:customer", args=[city.customer_x.pk]), {"ar": 2012}).content.decode()
