@@ -196,3 +196,43 @@ def may_manage_price_lists(user: Any) -> bool:
 
     return Area.objects.visible_to(user, Action.CHANGE).exists()
 
+
+# --- API ---
+# Reads for the JSON API (ester/agreements/api.py); scoping is the UI's.
+
+
+def price_list_detail_list(user: Any) -> QuerySet[PriceList]:
+    """Visible price lists with every price version (variant and service joined), for the API."""
+    versions = PriceVersion.objects.select_related("variant__service").order_by(
+        "variant__service__name", "variant__order", "variant__code", "valid_from", "id"
+    )
+    return price_list_list(user).prefetch_related(Prefetch("versions", queryset=versions, to_attr="api_versions"))
+
+
+def agreement_detail_list(user: Any) -> QuerySet[Agreement]:
+    """Visible agreements with services, lead times, interface texts, deviations and documents."""
+    return agreement_list(user).prefetch_related(
+        Prefetch(
+            "services",
+            queryset=AgreementService.objects.select_related("service__process").order_by(
+                "service__process__name", "-service__kind", "service__name", "start"
+            ),
+            to_attr="api_services",
+        ),
+        Prefetch(
+            "lead_times",
+            queryset=LeadTime.objects.select_related("process").order_by("process__name", "work_kind"),
+            to_attr="api_lead_times",
+        ),
+        Prefetch(
+            "interfaces",
+            queryset=InterfaceText.objects.select_related("process").order_by("process__name"),
+            to_attr="api_interfaces",
+        ),
+        Prefetch(
+            "deviations",
+            queryset=Deviation.objects.select_related("process").order_by("process__name", "approved_on", "id"),
+            to_attr="api_deviations",
+        ),
+        Prefetch("documents", queryset=AgreementDocument.objects.order_by("-uploaded_at", "id"), to_attr="api_documents"),
+    )
