@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -424,7 +424,7 @@ def pricelist_version_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Nytt pris för %(variant)s: %(price)s kr från %(day)s.")
-                % {"variant": version.variant, "price": version.unit_price, "day": version.valid_from},
+                % {"variant": version.variant, "price": formats.number_format(version.unit_price, 2), "day": version.valid_from},
             )
             return redirect("agreements:pricelist-detail", pk=price_list.pk)
     return render(request, "agreements/pricelist_version_form.html", {"nav": "prices", "price_list": price_list, "form": form})

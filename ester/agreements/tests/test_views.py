@@ -526,7 +526,7 @@ def test_price_version_with_decimal_comma(client: Any, city: Any) -> None:
     version = PriceVersion.objects.get(variant=city.variant_electronic, valid_from=datetime.date(2012, 9, 1))
     assert version.unit_price == Decimal("12.50")
     assert version.created_by == city.head_of_area
-    assert "Nytt pris för" in response.content.decode()
+    assert "12,50 kr från 2012-09-01" in response.content.decode()
 
 
 @pytest.mark.parametrize(
