@@ -82,6 +82,7 @@ class CustomerForm(forms.Form):
     kind = forms.ChoiceField(label=_("Typ"), choices=CustomerKind.choices)
     org_number = forms.CharField(
         label=_("Organisationsnummer"),
+        error_messages={"required": _("Ange organisationsnummer i formatet NNNNNN-NNNN.")},
         max_length=20,
         help_text=_("Tio siffror, t.ex. 212000-0142."),
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),

@@ -43,8 +43,8 @@ def _detail_url(customer: Any, anchor: str = "") -> str:
 # --- the customer register ---------------------------------------------------------
 
 
-@require_safe
 @staff_required
+@require_safe
 def customer_list(request: HttpRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET, user=request.user)
     customers = selectors.customer_list(request.user, **form.filters())
@@ -58,8 +58,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render_page_or_partial(request, "organisation/customer_list.html", context)
 
 
-@require_safe
 @staff_required
+@require_safe
 def customer_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as an Excel workbook (every visible customer, no pages)."""
     form = CustomerFilterForm(request.GET, user=request.user)
@@ -68,8 +68,8 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     return excel_response(f"kunder-{today.isoformat()}.xlsx", customer_register_sheets(customers, today))
 
 
-@require_safe
 @staff_required
+@require_safe
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.access_customer(request.user, pk)
     context = {
@@ -93,8 +93,8 @@ def _form_page(request: HttpRequest, form: Any, *, title: str, customer: Any = N
     return render(request, "organisation/form.html", context)
 
 
-@require_http_methods(["GET", "POST"])
 @staff_required
+@require_http_methods(["GET", "POST"])
 def customer_create(request: HttpRequest) -> HttpResponse:
     if not selectors.can_create_customers(request.user):
         raise Http404
@@ -110,8 +110,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, title=_("Ny kund"), cancel_url=reverse("organisation:customer-list"))
 
 
-@require_http_methods(["GET", "POST"])
 @staff_required
+@require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.access_customer(request.user, pk, Action.CHANGE)
     form = CustomerForm(request.POST if request.method == "POST" else None, user=request.user, customer=customer)
@@ -132,8 +132,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @staff_required
+@require_http_methods(["GET", "POST"])
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.access_customer(request.user, pk, Action.CHANGE)
     form = CustomerContactForm(request.POST if request.method == "POST" else None)
@@ -148,8 +148,8 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, title=_("Ny kontakt"), customer=customer, cancel_url=_detail_url(customer, "kontakter"))
 
 
-@require_http_methods(["GET", "POST"])
 @staff_required
+@require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.access_customer_contact(request.user, pk, Action.CHANGE)
     customer = contact.customer
@@ -175,8 +175,8 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @staff_required
+@require_http_methods(["GET", "POST"])
 def handling_change(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.access_customer(request.user, pk, Action.CHANGE)
     form = HandlingChangeForm(request.POST if request.method == "POST" else None, user=request.user)
@@ -206,8 +206,8 @@ def handling_change(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the organisation ----------------------------------------------------------------
 
 
-@require_safe
 @staff_required
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     form = OverviewDateForm(request.GET or None)
     day = form.day()
