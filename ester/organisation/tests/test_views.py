@@ -231,6 +231,13 @@ class TestCustomerList:
         assert city.customer_y.name in body and city.customer_x.name not in body
         assert "1 kund" in body
 
+    def test_htmx_history_restore_gets_the_whole_page(self, client: Any, city: Any) -> None:
+        response = login(client, city, "sysadmin").get(
+            url("customer-list"), {"f": "1", "q": "bromma"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+        )
+        assert "<html" in response.content.decode()
+        assert "HX-Request" in response["Vary"]
+
     def test_pagination_keeps_the_filters(self, client: Any, city: Any) -> None:
         for n in range(55):
             f.CustomerFactory(name=f"Förvaltning {n:02d}", responsible_unit=city.unit1)
