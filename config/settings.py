@@ -129,7 +129,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-20000;"
         ),
     }
-    DATABASES["default"].setdefault("TEST", {})
+    # Tests use a file too (not shared-cache memory), so that threads — the
+    # worker's heartbeat, the live server behind the browser tests — see the
+    # same WAL database the product runs on.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(DATA_DIR / "test-ester.sqlite3")})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- background tasks -----------------------------------------------------
