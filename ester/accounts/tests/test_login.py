@@ -117,3 +117,9 @@ class TestSingleSignOn:
             [sys.executable, "-c", "import config.settings"], env=env, cwd=ROOT, capture_output=True, text=True
         )
         assert result.returncode != 0 and "ESTER_OIDC_CLIENT_SECRET" in result.stderr
+
+
+@pytest.mark.django_db
+def test_swedish_even_for_an_english_browser(client: Any) -> None:
+    body = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="sv"' in body and "Logga in i Ester" in body
