@@ -143,7 +143,7 @@ def main() -> None:
             for name, user in personas.items():
                 client = Client()
                 client.force_login(user)
-                pages = [("API /customers/", reverse("customer-list") + "?limit=100")]
+                pages = [("API /customers/", reverse("api-customer-list") + "?limit=100")]
                 if "kundkontakt" not in name:
                     pages.insert(0, ("kundregister", reverse("organisation:customer-list")))
                 for label, url in pages:
