@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from ester.core.excel import Sheet
-from ester.organisation.models import Customer
 
 
-def customer_register_sheets(customers: Iterable[Customer], day: datetime.date) -> list[Sheet]:
+def customer_register_sheets(customers: Iterable[Any], day: datetime.date) -> list[Sheet]:
     """The register (one row per customer) and who handles what (one row per customer and process).
 
     ``customers`` come from ``with_register_details`` (``contact_count``, ``current_handling``).

@@ -8,7 +8,7 @@ the services do the writing and raise Swedish ValidationErrors, which
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -36,7 +36,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.area} – {obj.name}"
 
@@ -60,7 +60,7 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, data: Any = None, *, user: Any, **kwargs: Any) -> None:
         submitted = data is not None and "f" in data
         super().__init__(data if submitted else None, initial={"active": True, "f": "1"}, **kwargs)
-        self.fields["unit"].queryset = unit_list(user)
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = unit_list(user)
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for ``customer_list`` (invalid filters are ignored)."""
@@ -88,10 +88,12 @@ class CustomerForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     responsible_unit = UnitChoiceField(label=_("Ansvarig enhet"), queryset=None, empty_label=_("Välj enhet"))
-    responsible_manager = forms.ModelChoiceField(
+    responsible_manager: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Kundansvarig enhetschef"), queryset=None, required=False, empty_label=_("Ingen vald")
     )
-    our_contact = forms.ModelChoiceField(label=_("Vår kontaktperson"), queryset=None, required=False, empty_label=_("Ingen vald"))
+    our_contact: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Vår kontaktperson"), queryset=None, required=False, empty_label=_("Ingen vald")
+    )
     mailbox = forms.EmailField(
         label=_("Funktionsbrevlåda"),
         required=False,
@@ -110,12 +112,12 @@ class CustomerForm(forms.Form):
         else:
             kwargs.setdefault("initial", {"valid_from": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        self.fields["responsible_unit"].queryset = customer_units_changeable_by(
+        cast(forms.ModelChoiceField, self.fields["responsible_unit"]).queryset = customer_units_changeable_by(
             user, include=customer.responsible_unit if customer else None
         )
         people = staff_user_choices(user, include=(customer.responsible_manager, customer.our_contact) if customer else ())
-        self.fields["responsible_manager"].queryset = people
-        self.fields["our_contact"].queryset = people
+        for name in ("responsible_manager", "our_contact"):
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = people
 
     def clean_org_number(self) -> str:
         return normalise_org_number(self.cleaned_data["org_number"])
@@ -124,7 +126,7 @@ class CustomerForm(forms.Form):
         return self.cleaned_data["name"].strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
         if valid_from and valid_to and valid_to < valid_from:
             self.add_error("valid_to", _("”Giltig till” måste vara samma dag som eller efter ”giltig från”."))
@@ -153,8 +155,10 @@ class CustomerContactForm(forms.Form):
 class HandlingChangeForm(forms.Form):
     """Route a customer's work in one process to another team from a date."""
 
-    process = forms.ModelChoiceField(label=_("Process"), queryset=None, empty_label=_("Välj process"))
-    team = forms.ModelChoiceField(label=_("Nytt team"), queryset=None, empty_label=_("Välj team"))
+    process: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Process"), queryset=None, empty_label=_("Välj process")
+    )
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Nytt team"), queryset=None, empty_label=_("Välj team"))
     valid_from = forms.DateField(
         label=_("Från och med"), widget=date_input(), help_text=_("Nuvarande team handlägger till och med dagen före.")
     )
@@ -163,9 +167,10 @@ class HandlingChangeForm(forms.Form):
         day = day or timezone.localdate()
         kwargs.setdefault("initial", {"valid_from": day})
         super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = processes_on(user, day)
-        self.fields["team"].queryset = team_list(user, active_on=day)
-        self.fields["team"].label_from_instance = lambda team: f"{team.unit} – {team.name}"
+        cast(forms.ModelChoiceField, self.fields["process"]).queryset = processes_on(user, day)
+        team = cast(forms.ModelChoiceField, self.fields["team"])
+        team.queryset = team_list(user, active_on=day)
+        team.label_from_instance = lambda obj: f"{obj.unit} – {obj.name}"  # type: ignore[method-assign]
 
 
 class OverviewDateForm(forms.Form):

@@ -183,7 +183,7 @@ def with_register_details(customers: QuerySet[Customer], day: datetime.date | No
 
 def processes_on(user: Any, day: datetime.date) -> QuerySet[Process]:
     """Processes in force on ``day`` with their owners."""
-    return process_list(user).valid_on(day)
+    return process_list(user).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
 
 
 def organisation_tree(user: Any, day: datetime.date) -> QuerySet[Area]:

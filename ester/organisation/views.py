@@ -4,7 +4,7 @@ service, render."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -33,7 +33,15 @@ from ester.organisation.forms import (
     add_service_errors,
 )
 
+if TYPE_CHECKING:
+    from ester.accounts.models import User
+
 AUDIT_ROWS = 100
+
+
+def _actor(request: HttpRequest) -> User:
+    """The logged-in user (``staff_required`` has made sure there is one)."""
+    return cast("User", request.user)
 
 
 def _detail_url(customer: Any, anchor: str = "") -> str:
@@ -108,7 +116,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():
         try:
-            customer = services.customer_create(actor=request.user, **form.cleaned_data)
+            customer = services.customer_create(actor=_actor(request), **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -124,7 +132,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustomerForm(request.POST if request.method == "POST" else None, user=request.user, customer=customer)
     if form.is_bound and form.is_valid():
         try:
-            changed = services.customer_update(actor=request.user, customer=customer, **form.cleaned_data)
+            changed = services.customer_update(actor=_actor(request), customer=customer, **form.cleaned_data)
         except ValidationError as exc:
             customer.refresh_from_db()
             add_service_errors(form, exc)
@@ -146,7 +154,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustomerContactForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            contact = services.customer_contact_create(actor=request.user, customer=customer, **form.cleaned_data)
+            contact = services.customer_contact_create(actor=_actor(request), customer=customer, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -163,7 +171,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustomerContactForm(request.POST if request.method == "POST" else None, contact=contact)
     if form.is_bound and form.is_valid():
         try:
-            changed = services.customer_contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+            changed = services.customer_contact_update(actor=_actor(request), contact=contact, **form.cleaned_data)
         except ValidationError as exc:
             contact.refresh_from_db()
             add_service_errors(form, exc)
@@ -189,7 +197,7 @@ def handling_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = HandlingChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():
         try:
-            assignment = services.handling_assignment_set(actor=request.user, customer=customer, **form.cleaned_data)
+            assignment = services.handling_assignment_set(actor=_actor(request), customer=customer, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
