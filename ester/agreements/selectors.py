@@ -94,16 +94,20 @@ def price_rows(price_list: PriceList, *, day: datetime.date | None = None, servi
     variants = ServiceVariant.objects.filter(prices__price_list=price_list).distinct()
     if services is not None:
         variants = variants.filter(service__in=services)
-    variants = variants.select_related("service__process__area").prefetch_related(
-        Prefetch("prices", queryset=versions, to_attr="versions_in_list")
-    ).order_by("service__process__area__name", "service__process__name", "service__name", "order", "name")
+    variants = (
+        variants.select_related("service__process__area")
+        .prefetch_related(Prefetch("prices", queryset=versions, to_attr="versions_in_list"))
+        .order_by("service__process__area__name", "service__process__name", "service__name", "order", "name")
+    )
     return [PriceRow(v, list(v.versions_in_list), price_on(v.versions_in_list, day)) for v in variants]
 
 
 def unit_price(variant: ServiceVariant, day: datetime.date) -> Decimal | None:
     """The price of ``variant`` on ``day`` (used by billing)."""
     version = (
-        PriceVersion.objects.filter(variant=variant, price_list__year=day.year, valid_from__lte=day).order_by("-valid_from").first()
+        PriceVersion.objects.filter(variant=variant, price_list__year=day.year, valid_from__lte=day)
+        .order_by("-valid_from")
+        .first()
     )
     return version.unit_price if version else None
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -38,7 +39,7 @@ from ester.agreements.models import (
 from ester.core.access import Action
 from ester.core.audit import audit_record, snapshot
 from ester.core.models import AuditEntry
-from ester.core.services import audited_create, audited_update, require
+from ester.core.services import audited_create, audited_update, require, require_permission
 from ester.organisation.models import Customer, Process
 
 
@@ -54,6 +55,7 @@ def agreement_create(
     *, actor: User, customer: Customer, year: int, status: str = AgreementStatus.DRAFT, **fields: Any
 ) -> Agreement:
     """A new agreement for ``customer`` and ``year``, with every mandatory service for the whole year."""
+    require_permission(actor, customer)
     require(2000 <= year <= 2100, _("Ange ett år mellan 2000 och 2100."), "year")
     require(
         not Agreement.objects.filter(customer=customer, year=year).exists(),
@@ -80,6 +82,7 @@ def agreement_create(
 @transaction.atomic
 def agreement_update(*, actor: User, agreement: Agreement, **fields: Any) -> list[str]:
     allowed = {"status", "signed_on", "opening_hours", "notes"}
+    require_permission(actor, agreement)
     unknown = set(fields) - allowed
     require(not unknown, f"Okända fält: {', '.join(sorted(unknown))}")
     if fields.get("status") == AgreementStatus.SIGNED and not (fields.get("signed_on") or agreement.signed_on):
@@ -108,6 +111,7 @@ def agreement_service_add(
     *, actor: User, agreement: Agreement, service: Service, start: datetime.date, end: datetime.date | None = None, note: str = ""
 ) -> AgreementService:
     """Agree an add-on service from ``start`` (mid-year too) until ``end`` (default: year end)."""
+    require_permission(actor, agreement)
     end = end or agreement.last_day
     require(agreement.status != AgreementStatus.ENDED, _("Avtalet är avslutat och kan inte ändras."))
     require(service.active, _("Tjänsten %(service)s erbjuds inte längre.") % {"service": service}, "service")
@@ -143,6 +147,7 @@ def agreement_service_add(
 def agreement_service_end(*, actor: User, item: AgreementService, end: datetime.date) -> AgreementService:
     """End an add-on early (the customer cancels mid-year)."""
     agreement = item.agreement
+    require_permission(actor, agreement)
     require(item.service.kind == ServiceKind.ADDON, _("Obligatoriska tjänster kan inte avslutas under avtalsåret."))
     _check_period_in_year(agreement, item.start, end)
     audited_update(item, actor=actor, owner=agreement, fields={"end": end}, summary=_("Tilläggstjänst avslutad"))
@@ -159,6 +164,7 @@ def lead_time_set(
     resolution_hours: int,
     first_response_hours: int | None = None,
 ) -> LeadTime:
+    require_permission(actor, agreement)
     require(bool(work_kind.strip()), _("Ange vilken typ av arbete ledtiden gäller."), "work_kind")
     require(resolution_hours > 0, _("Ledtiden måste vara minst en arbetstimme."), "resolution_hours")
     require(
@@ -189,6 +195,7 @@ def lead_time_set(
 
 @transaction.atomic
 def interface_text_set(*, actor: User, agreement: Agreement, process: Process, text: str) -> InterfaceText:
+    require_permission(actor, agreement)
     require(bool(text.strip()), _("Beskriv gränssnittet: vem gör vad i processen."), "text")
     existing = InterfaceText.objects.filter(agreement=agreement, process=process).first()
     if existing:
@@ -201,6 +208,7 @@ def interface_text_set(*, actor: User, agreement: Agreement, process: Process, t
 def deviation_add(
     *, actor: User, agreement: Agreement, process: Process, description: str, approved_on: datetime.date, approved_by: str
 ) -> Deviation:
+    require_permission(actor, agreement)
     require(bool(description.strip()), _("Beskriv avvikelsen från standardrutinen."), "description")
     require(bool(approved_by.strip()), _("Ange vem som godkände avvikelsen."), "approved_by")
     return audited_create(
@@ -221,6 +229,7 @@ PDF_MAGIC = b"%PDF-"
 @transaction.atomic
 def agreement_document_upload(*, actor: User, agreement: Agreement, upload: UploadedFile) -> AgreementDocument:
     """Store the signed agreement exactly as uploaded, identified by its SHA-256."""
+    require_permission(actor, agreement)
     name = upload.name or "avtal.pdf"
     size = upload.size or 0
     limit = settings.ESTER_MAX_UPLOAD_BYTES
@@ -370,6 +379,10 @@ def _money(value: Any) -> Decimal:
 
 @transaction.atomic
 def price_list_create(*, actor: User, year: int, name: str = "", decision_ref: str = "") -> PriceList:
+    from ester.agreements.selectors import may_manage_price_lists
+
+    if actor is not None and not may_manage_price_lists(actor):
+        raise PermissionDenied(f"{actor} may not start price lists")
     require(2000 <= year <= 2100, _("Ange ett år mellan 2000 och 2100."), "year")
     require(
         not PriceList.objects.filter(year=year).exists(), _("Det finns redan en prislista för %(year)s.") % {"year": year}, "year"
@@ -389,6 +402,7 @@ def price_version_add(
     note: str = "",
 ) -> PriceVersion:
     """A new price for ``variant`` from ``valid_from``; the previous one holds until the day before."""
+    require_permission(actor, variant)
     amount = _money(unit_price)
     require(
         price_list.first_day <= valid_from <= price_list.last_day,

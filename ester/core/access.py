@@ -69,13 +69,16 @@ class AccessPolicy:
     ``customer``: lookup path from the row to its ``Customer`` (``""`` for
     the customer itself).  ``area``: lookup path to the ``Area`` that owns
     reference data (``None`` with no customer either: organisation-wide
-    reference data that only global roles change).  ``public_to_contacts``: reference data that customer
+    reference data that only global roles change).  ``unit``: for units and
+    teams, the path to the ``Unit`` — a unit manager changes their own unit's
+    rows as a head of area changes the area's.  ``public_to_contacts``: reference data that customer
     contacts may read (the service catalogue and prices are public to every
     department).
     """
 
     customer: str | None = None
     area: str | None = None
+    unit: str | None = None
     public_to_contacts: bool = False
 
 
@@ -200,8 +203,13 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
             return self.none()
         if policy.area is None:
             return self.none()  # organisation-wide reference data: global roles only
-        areas = _active_assignments(user, action).filter(area__isnull=False).values("area_id")  # type: ignore[arg-type]
-        return self.filter(**{_prefix(policy.area, "id__in") if policy.area else "pk__in": areas})
+        assignments = _active_assignments(user, action)  # type: ignore[arg-type]
+        areas = assignments.filter(area__isnull=False).values("area_id")
+        condition = Q(**{_prefix(policy.area, "id__in") if policy.area else "pk__in": areas})
+        if policy.unit is not None:
+            units = assignments.filter(unit__isnull=False).values("unit_id")
+            condition |= Q(**{_prefix(policy.unit, "id__in") if policy.unit else "pk__in": units})
+        return self.filter(condition)
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
 from ester.core.audit import audit_record, snapshot
@@ -16,6 +16,16 @@ def require(condition: bool, message: str, field: str | None = None) -> None:
     """Raise a ValidationError with a Swedish, actionable ``message`` unless ``condition``."""
     if not condition:
         raise ValidationError({field: message} if field else message)
+
+
+def require_permission(actor: Any, obj: models.Model, action: str = "change") -> None:
+    """Services check authority too (views check first); ``actor=None`` is the system itself."""
+    from ester.core.access import can
+
+    if actor is None:
+        return
+    if not can(actor, obj, action):
+        raise PermissionDenied(f"{actor} may not {action} {obj._meta.verbose_name} {obj}")
 
 
 def audited_create(

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Page:
@@ -16,7 +17,13 @@ def paginate(request: HttpRequest, items: Any, per_page: int = 50) -> Page:
 def render_page_or_partial(
     request: HttpRequest, template: str, context: dict[str, Any], partial: str = "results"
 ) -> HttpResponse:
-    """The same URL serves a whole page, or — to htmx — only the named partial."""
-    if getattr(request, "htmx", False) and not getattr(request.htmx, "boosted", False):
-        return render(request, f"{template}#{partial}", context)
-    return render(request, template, context)
+    """The same URL serves a whole page, or — to htmx — only the named partial.
+
+    htmx restoring a page from history (Back button after ``hx-push-url``)
+    gets the whole page; ``Vary: HX-Request`` keeps caches from mixing the two.
+    """
+    htmx = getattr(request, "htmx", None)
+    wants_partial = bool(htmx) and not htmx.boosted and not htmx.history_restore_request  # type: ignore[union-attr]
+    response = render(request, f"{template}#{partial}" if wants_partial else template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

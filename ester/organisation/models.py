@@ -44,7 +44,7 @@ class Area(ValidityMixin):
 class Unit(ValidityMixin):
     """An enhet within an area; its manager (enhetschef) is responsible for customers."""
 
-    access = AccessPolicy(area="area")
+    access = AccessPolicy(area="area", unit="")
 
     area = models.ForeignKey(Area, verbose_name=_("verksamhetsområde"), on_delete=models.PROTECT, related_name="units")
     name = models.CharField(_("namn"), max_length=100)
@@ -67,7 +67,7 @@ class Unit(ValidityMixin):
 class Team(ValidityMixin):
     """A team within a unit; customers' work is routed to teams."""
 
-    access = AccessPolicy(area="unit__area")
+    access = AccessPolicy(area="unit__area", unit="unit")
 
     unit = models.ForeignKey(Unit, verbose_name=_("enhet"), on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(_("namn"), max_length=100)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from ester.core.access import Action, access_object, roles_allowing, user_scope
+from ester.core.access import STAFF_ROLES, Action, access_object
 from ester.organisation.models import (
     Area,
     Customer,
@@ -57,7 +57,7 @@ def customer_contacts(customer: Customer) -> QuerySet[CustomerContact]:
     return customer.contacts.order_by("-active", "name")
 
 
-def customer_handling(customer: Customer, day: datetime.date | None = None) -> QuerySet[HandlingAssignment]:
+def customer_handling(customer: Customer) -> QuerySet[HandlingAssignment]:
     """Who handles which process for the customer, newest first (history included)."""
     return customer.handling_assignments.select_related("process", "team__unit").order_by("process__name", "-valid_from")
 
@@ -115,25 +115,16 @@ def role_assignments_of(user: Any) -> QuerySet[RoleAssignment]:
 
 
 def responsible_managers(user: Any) -> QuerySet[Any]:
-    """Staff users who may be picked as responsible unit manager or contact person."""
+    """Staff users (a staff role in force today) who may be picked as responsible
+    unit manager or contact person.  Staff names are not secret among staff, so
+    the list does not depend on the requesting user's scope."""
     from ester.accounts.models import User
 
-    return (
-        User.objects.filter(
-            is_active=True, role_assignments__role__in=["enhetschef", "verksamhetschef", "handlaggare", "controller"]
-        )
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    staff_now = RoleAssignment.objects.filter(role__in=STAFF_ROLES).valid_on(timezone.localdate()).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=staff_now).order_by("last_name", "first_name")
 
 
 # --- the staff interface: customer register, forms, overview -----------------------
-
-
-def _change_assignments(user: Any, day: datetime.date | None = None) -> QuerySet[RoleAssignment]:
-    """The user's role assignments in force on ``day`` that allow changing things."""
-    day = day or timezone.localdate()
-    return RoleAssignment.objects.filter(user_id=user.pk, role__in=roles_allowing(Action.CHANGE)).valid_on(day)
 
 
 def customer_units_changeable_by(user: Any, *, include: Unit | None = None) -> QuerySet[Unit]:
@@ -143,30 +134,15 @@ def customer_units_changeable_by(user: Any, *, include: Unit | None = None) -> Q
     a global role every unit.  Only units valid today are offered; ``include``
     (the customer's current unit) is always offered so an unchanged form stays valid.
     """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Unit.objects.none()
-    today = timezone.localdate()
-    if user_scope(user).is_global(Action.CHANGE):
-        scoped = Q()
-    else:
-        ra = _change_assignments(user, today)
-        scoped = Q(pk__in=ra.filter(unit__isnull=False).values("unit_id")) | Q(
-            area_id__in=ra.filter(area__isnull=False).values("area_id")
-        )
-    valid = Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-    condition = scoped & valid
+    units = Unit.objects.visible_to(user, Action.CHANGE).valid_on(timezone.localdate())
     if include is not None:
-        condition |= Q(pk=include.pk)
-    return Unit.objects.filter(condition).select_related("area").order_by("area__name", "name")
+        units = units | Unit.objects.filter(pk=include.pk)
+    return units.select_related("area").order_by("area__name", "name")
 
 
 def can_create_customers(user: Any) -> bool:
     """Whether the user may register customers: a CHANGE role on a unit, an area or everything."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user_scope(user).is_global(Action.CHANGE):
-        return True
-    return _change_assignments(user).filter(Q(unit__isnull=False) | Q(area__isnull=False)).exists()
+    return customer_units_changeable_by(user).exists()
 
 
 def with_register_details(customers: QuerySet[Customer], day: datetime.date | None = None) -> QuerySet[Customer]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ester.accounts.models import User
 from ester.core.access import Role, forget_scope
-from ester.core.services import audited_create, audited_update, require
+from ester.core.services import audited_create, audited_update, require, require_permission
 from ester.organisation.models import Customer, CustomerContact, HandlingAssignment, Process, RoleAssignment, Team, Unit
 from ester.organisation.validators import normalise_org_number
 
@@ -41,6 +41,7 @@ def _check_validity(valid_from: datetime.date, valid_to: datetime.date | None) -
 def customer_create(
     *, actor: User, name: str, kind: str, org_number: str, responsible_unit: Unit, valid_from: datetime.date, **fields: Any
 ) -> Customer:
+    require_permission(actor, responsible_unit)
     org_number = normalise_org_number(org_number)
     _check_validity(valid_from, fields.get("valid_to"))
     return audited_create(
@@ -59,6 +60,9 @@ def customer_create(
 def customer_update(*, actor: User, customer: Customer, **fields: Any) -> list[str]:
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     require(not unknown, f"Okända fält: {', '.join(sorted(unknown))}")
+    require_permission(actor, customer)
+    if fields.get("responsible_unit") not in (None, customer.responsible_unit):
+        require_permission(actor, fields["responsible_unit"])
     if "org_number" in fields:
         fields["org_number"] = normalise_org_number(fields["org_number"])
     _check_validity(fields.get("valid_from", customer.valid_from), fields.get("valid_to", customer.valid_to))
@@ -74,6 +78,7 @@ def handling_assignment_set(
     The assignment in force that day is ended the day before, so the history
     of who handled what stays true.
     """
+    require_permission(actor, customer)
     current = (
         HandlingAssignment.objects.filter(customer=customer, process=process).valid_on(valid_from).order_by("-valid_from").first()
     )
@@ -99,6 +104,7 @@ def handling_assignment_set(
 def customer_contact_create(
     *, actor: User, customer: Customer, name: str, role: str, email: str = "", phone: str = ""
 ) -> CustomerContact:
+    require_permission(actor, customer)
     require(bool(name.strip()), _("Ange kontaktens namn."), "name")
     return audited_create(
         CustomerContact, actor=actor, owner=customer, customer=customer, name=name.strip(), role=role, email=email, phone=phone
@@ -108,6 +114,7 @@ def customer_contact_create(
 @transaction.atomic
 def customer_contact_update(*, actor: User, contact: CustomerContact, **fields: Any) -> list[str]:
     allowed = {"name", "role", "email", "phone", "active"}
+    require_permission(actor, contact.customer)
     return audited_update(contact, actor=actor, owner=contact.customer, fields={k: v for k, v in fields.items() if k in allowed})
 
 

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -64,13 +63,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "can_create": selectors.can_create_customers(request.user),
         "today": timezone.localdate(),
     }
-    if getattr(getattr(request, "htmx", None), "history_restore_request", False):
-        # htmx restoring a page it no longer has in its history cache wants the whole page.
-        response = render(request, "organisation/customer_list.html", context)
-    else:
-        response = render_page_or_partial(request, "organisation/customer_list.html", context)
-    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
-    return response
+    return render_page_or_partial(request, "organisation/customer_list.html", context)
 
 
 @staff_required

@@ -429,3 +429,29 @@ def test_price_list_copy_needs_a_source_and_a_free_year(city: Any) -> None:
     with pytest.raises(ValidationError):
         services.price_list_copy_to_year(actor=city.head_of_area, from_year=2012, to_year=2013)
     assert PriceList.objects.get(year=2013).versions.count() == 0
+
+
+@pytest.mark.django_db
+def test_services_check_authority_too(city):
+    import datetime
+
+    from django.core.exceptions import PermissionDenied
+
+    from ester.agreements import services as s
+
+    with pytest.raises(PermissionDenied):
+        s.price_version_add(
+            actor=city.unit_manager,
+            price_list=city.price_list,
+            variant=city.variant_manual,
+            unit_price="1",
+            valid_from=datetime.date(2012, 5, 1),
+        )
+    with pytest.raises(PermissionDenied):
+        s.agreement_service_add(
+            actor=city.unit_manager, agreement=city.agreement_y, service=city.addon, start=datetime.date(2012, 5, 1)
+        )
+    with pytest.raises(PermissionDenied):
+        s.price_list_create(actor=city.controller, year=2013)
+    with pytest.raises(PermissionDenied):
+        s.agreement_create(actor=city.handler, customer=city.customer_x, year=2013)

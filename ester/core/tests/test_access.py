@@ -138,3 +138,13 @@ def test_interface_modules_never_touch_objects_directly():
                 if pattern.search(line) and not line.lstrip().startswith("#"):
                     offenders.append(f"{path.relative_to(root.parent)}:{number}: {line.strip()}")
     assert not offenders, "Interface modules must use selectors/access_*:\n" + "\n".join(offenders)
+
+
+@pytest.mark.django_db
+def test_unit_manager_changes_own_unit_and_its_teams_only(city):
+    from ester.organisation.models import Team, Unit
+
+    assert list(Unit.objects.visible_to(city.unit_manager, Action.CHANGE)) == [city.unit1]
+    assert list(Team.objects.visible_to(city.unit_manager, Action.CHANGE)) == [city.team_a]
+    assert Unit.objects.visible_to(city.head_of_area, Action.CHANGE).count() == 2
+    assert not Unit.objects.visible_to(city.handler, Action.CHANGE).exists()

@@ -75,16 +75,27 @@ class TestCustomer:
         x = city.customer_x
         old_mailbox = x.mailbox
         changed = services.customer_update(
-            actor=city.unit_manager, customer=x, mailbox="ny@sf.example", responsible_unit=city.unit2
+            actor=city.head_of_area, customer=x, mailbox="ny@sf.example", responsible_unit=city.unit2
         )
         assert sorted(changed) == ["mailbox", "responsible_unit"]
         entry = audit_for(x).get()
         assert entry.kind == AuditEntry.Kind.UPDATE
-        assert entry.actor == city.unit_manager
+        assert entry.actor == city.head_of_area
         assert entry.changes["mailbox"] == [old_mailbox, "ny@sf.example"]
         assert entry.changes["responsible_unit"] == ["Enhet 1", "Enhet 2"]
         x.refresh_from_db()
         assert x.mailbox == "ny@sf.example" and x.responsible_unit == city.unit2
+
+    def test_services_check_authority_too(self, city: Any) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        with pytest.raises(PermissionDenied):  # unit 2 is not the unit manager's
+            services.customer_update(actor=city.unit_manager, customer=city.customer_x, responsible_unit=city.unit2)
+        with pytest.raises(PermissionDenied):
+            services.customer_update(actor=city.handler, customer=city.customer_x, mailbox="x@sf.example")
+        with pytest.raises(PermissionDenied):
+            services.customer_contact_create(actor=city.unit_manager, customer=city.customer_y, name="Y", role="chef")
+        assert not audit_for(city.customer_x).exists()
 
     def test_update_without_changes_writes_nothing(self, city: Any) -> None:
         x = city.customer_x
