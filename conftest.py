@@ -55,6 +55,16 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _swedish_for_every_test() -> Any:
+    """A request's language stays active in its thread; start every test in Swedish."""
+    from django.utils import translation
+
+    translation.activate("sv")
+    yield
+    translation.activate("sv")
+
+
 PERSONAS = [
     "handler",
     "handler_b",
