@@ -25,7 +25,7 @@ ARGS ?=
 
 help:
 	@echo "make demo       set up .venv, load the demo city and serve it on http://127.0.0.1:8000/"
-	@echo "make test       lint, then the whole suite on SQLite (and on PostgreSQL when ESTER_DATABASE_URL is set)"
+	@echo "make test       lint and typecheck, then the whole suite on SQLite (and on PostgreSQL when ESTER_DATABASE_URL is set)"
 	@echo "make lint       ruff check, ruff format --check, manage.py check, makemigrations --check"
 	@echo "make typecheck  mypy with django-stubs"
 	@echo "make vendor     refresh htmx and axe-core from npm (needs npm; commit the result)"
@@ -65,6 +65,7 @@ demo: setup
 test: setup chromium
 	@status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
+	$(MAKE) --no-print-directory typecheck || status=1; \
 	$(MAKE) --no-print-directory test-sqlite || status=1; \
 	if [ -n "$${ESTER_DATABASE_URL:-}" ]; then $(MAKE) --no-print-directory test-postgres || status=1; \
 	else echo "== ESTER_DATABASE_URL is not set: PostgreSQL run skipped"; fi; \

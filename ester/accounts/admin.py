@@ -7,5 +7,5 @@ from ester.core.admin import AuditedAdmin
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Ester", {"fields": ("title", "phone", "language")}))  # type: ignore[operator]
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Ester", {"fields": ("title", "phone", "language")}))
     search_fields = ("username", "first_name", "last_name", "email")

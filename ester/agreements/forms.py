@@ -8,7 +8,7 @@ accept) a customer, service or price variant the user may not act on.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +19,10 @@ from ester.agreements.choices import AgreementStatus, ServiceKind
 from ester.agreements.selectors import addon_services, variants_changeable_by
 from ester.core.access import Action
 from ester.organisation.selectors import customer_list, process_list
+
+if TYPE_CHECKING:
+    from ester.agreements.models import Service, ServiceVariant
+    from ester.organisation.models import Customer, Process
 
 
 class DateInput(forms.DateInput):
@@ -58,17 +62,20 @@ class AgreementFilterForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ar"].choices = [("", _("Alla år"))] + [(y, str(y)) for y in years]
+        cast(forms.TypedChoiceField, self.fields["ar"]).choices = [("", _("Alla år"))] + [(y, str(y)) for y in years]
 
 
 class AgreementCreateForm(EsterForm):
-    customer = forms.ModelChoiceField(label=_("Kund"), queryset=None, empty_label=_("Välj kund"))
+    customer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
+        label=_("Kund"), queryset=None, empty_label=_("Välj kund")
+    )
     year = forms.IntegerField(label=_("Avtalsår"), min_value=2000, max_value=2100)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customer_list(user, action=Action.CHANGE, active_on=timezone.localdate())
-        self.fields["customer"].help_text = _("Kunder vars avtal du får ändra.")
+        customer = cast("forms.ModelChoiceField[Customer]", self.fields["customer"])
+        customer.queryset = customer_list(user, action=Action.CHANGE, active_on=timezone.localdate())
+        customer.help_text = _("Kunder vars avtal du får ändra.")
 
 
 class AgreementUpdateForm(EsterForm):
@@ -83,16 +90,22 @@ class AgreementUpdateForm(EsterForm):
     notes = forms.CharField(label=_("Övrigt"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class AddonChoiceField(forms.ModelChoiceField):
+    """Add-on services, each labelled with its process."""
+
+    def label_from_instance(self, obj: Service) -> str:
+        return f"{obj.process.name}: {obj.name}"
+
+
 class AddonForm(EsterForm):
-    service = forms.ModelChoiceField(label=_("Tilläggstjänst"), queryset=None, empty_label=_("Välj tjänst"))
+    service = AddonChoiceField(label=_("Tilläggstjänst"), queryset=None, empty_label=_("Välj tjänst"))
     start = forms.DateField(label=_("Från"), widget=DateInput())
     end = forms.DateField(label=_("Till"), required=False, widget=DateInput(), help_text=_("Tomt = till årets slut."))
     note = forms.CharField(label=_("Kommentar"), required=False, max_length=300)
 
     def __init__(self, *args: Any, user: Any, agreement: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = addon_services(user).select_related("process")
-        self.fields["service"].label_from_instance = lambda s: f"{s.process.name}: {s.name}"
+        cast(AddonChoiceField, self.fields["service"]).queryset = addon_services(user).select_related("process")
         self.fields["start"].widget.attrs.update(min=agreement.first_day.isoformat(), max=agreement.last_day.isoformat())
         self.fields["end"].widget.attrs.update(min=agreement.first_day.isoformat(), max=agreement.last_day.isoformat())
 
@@ -102,7 +115,9 @@ class AddonEndForm(EsterForm):
 
 
 class LeadTimeForm(EsterForm):
-    process = forms.ModelChoiceField(label=_("Process"), queryset=None, empty_label=_("Välj process"))
+    process: forms.ModelChoiceField[Process] = forms.ModelChoiceField(
+        label=_("Process"), queryset=None, empty_label=_("Välj process")
+    )
     work_kind = forms.CharField(label=_("Typ av arbete"), max_length=150)
     first_response_hours = forms.IntegerField(label=_("Första svar (arbetstimmar)"), required=False, min_value=0)
     resolution_hours = forms.IntegerField(
@@ -111,29 +126,33 @@ class LeadTimeForm(EsterForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = process_list(user)
+        cast("forms.ModelChoiceField[Process]", self.fields["process"]).queryset = process_list(user)
 
 
 class InterfaceTextForm(EsterForm):
-    process = forms.ModelChoiceField(label=_("Process"), queryset=None, empty_label=_("Välj process"))
+    process: forms.ModelChoiceField[Process] = forms.ModelChoiceField(
+        label=_("Process"), queryset=None, empty_label=_("Välj process")
+    )
     text = forms.CharField(
         label=_("Gränssnitt"), widget=forms.Textarea(attrs={"rows": 4}), help_text=_("Vem gör vad i processen.")
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = process_list(user)
+        cast("forms.ModelChoiceField[Process]", self.fields["process"]).queryset = process_list(user)
 
 
 class DeviationForm(EsterForm):
-    process = forms.ModelChoiceField(label=_("Process"), queryset=None, empty_label=_("Välj process"))
+    process: forms.ModelChoiceField[Process] = forms.ModelChoiceField(
+        label=_("Process"), queryset=None, empty_label=_("Välj process")
+    )
     description = forms.CharField(label=_("Avvikelse från standardrutinen"), widget=forms.Textarea(attrs={"rows": 3}))
     approved_on = forms.DateField(label=_("Godkänd"), widget=DateInput())
     approved_by = forms.CharField(label=_("Godkänd av"), max_length=150)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = process_list(user)
+        cast("forms.ModelChoiceField[Process]", self.fields["process"]).queryset = process_list(user)
 
 
 class DocumentUploadForm(EsterForm):
@@ -158,7 +177,9 @@ class PriceListCopyForm(EsterForm):
 
 
 class PriceVersionForm(EsterForm):
-    variant = forms.ModelChoiceField(label=_("Tjänstevariant"), queryset=None, empty_label=_("Välj variant"))
+    variant: forms.ModelChoiceField[ServiceVariant] = forms.ModelChoiceField(
+        label=_("Tjänstevariant"), queryset=None, empty_label=_("Välj variant")
+    )
     unit_price = forms.CharField(
         label=_("Pris (kr)"),
         max_length=20,
@@ -171,7 +192,7 @@ class PriceVersionForm(EsterForm):
 
     def __init__(self, *args: Any, user: Any, price_list: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["variant"].queryset = variants_changeable_by(user)
+        cast("forms.ModelChoiceField[ServiceVariant]", self.fields["variant"]).queryset = variants_changeable_by(user)
         self.fields["valid_from"].widget.attrs.update(min=price_list.first_day.isoformat(), max=price_list.last_day.isoformat())
 
 
@@ -188,12 +209,14 @@ class ServiceFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "search", "data-search": "", "placeholder": _("Tjänst eller kod")}),
     )
-    process = forms.ModelChoiceField(label=_("Process"), queryset=None, required=False, empty_label=_("Alla processer"))
+    process: forms.ModelChoiceField[Process] = forms.ModelChoiceField(
+        label=_("Process"), queryset=None, required=False, empty_label=_("Alla processer")
+    )
     kind = forms.ChoiceField(label=_("Typ"), required=False, choices=[("", _("Alla")), *ServiceKind.choices])
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process"].queryset = process_list(user)
+        cast("forms.ModelChoiceField[Process]", self.fields["process"]).queryset = process_list(user)
 
 
 def clip_to_year(day: datetime.date, year: int) -> datetime.date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -50,8 +50,20 @@ from ester.core.excel import MONEY_FORMAT, Sheet, excel_response
 from ester.core.ui import paginate, render_page_or_partial
 from ester.organisation.selectors import customer_list
 
+if TYPE_CHECKING:
+    from ester.accounts.models import User
+
 WORKDAY_HOURS = 8
-STATUS_BADGES = {AgreementStatus.DRAFT: "badge-warn", AgreementStatus.SIGNED: "badge-ok", AgreementStatus.ENDED: "badge-muted"}
+STATUS_BADGES: dict[str, str] = {
+    AgreementStatus.DRAFT: "badge-warn",
+    AgreementStatus.SIGNED: "badge-ok",
+    AgreementStatus.ENDED: "badge-muted",
+}
+
+
+def _actor(request: HttpRequest) -> User:
+    """The logged-in user (``staff_required`` has made sure there is one)."""
+    return cast("User", request.user)
 
 
 def _data(request: HttpRequest) -> Any:
@@ -97,7 +109,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         "year": year,
         "page_obj": page,
         "agreements": page.object_list,
-        "may_copy": bool(year) and selectors.may_change_agreements_of_year(user, year),
+        "may_copy": selectors.may_change_agreements_of_year(user, year) if year else False,
         "may_create": customer_list(user, action=Action.CHANGE).exists(),
     }
     return render_page_or_partial(request, "agreements/agreement_list.html", context)
@@ -106,7 +118,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _actor(request)
     if not customer_list(user, action=Action.CHANGE).exists():
         raise Http404
     initial = {"year": timezone.localdate().year, "customer": request.GET.get("kund")}
@@ -126,7 +138,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def agreements_copy(request: HttpRequest) -> HttpResponse:
     """Copy every agreement of a year that the user may change into the next year, as drafts."""
-    user = request.user
+    user = _actor(request)
     try:
         from_year = int(request.POST.get("from_year") or request.GET.get("ar") or 0)
     except ValueError:
@@ -155,7 +167,8 @@ def _detail_context(request: HttpRequest, agreement: Agreement, **bound: Any) ->
     user = request.user
     can_change = can(user, agreement, Action.CHANGE)
     # Per process: mandatory services first, then the add-ons in the order they were agreed.
-    items = list(selectors.agreement_services(agreement))
+    # Rows decorated for the template (is_addon, end_form, first_days, ...).
+    items: list[Any] = list(selectors.agreement_services(agreement))
     processes = list(dict.fromkeys(item.service.process_id for item in items))
     items.sort(
         key=lambda i: (processes.index(i.service.process_id), i.service.kind != ServiceKind.MANDATORY, i.service.name, i.start)
@@ -169,7 +182,7 @@ def _detail_context(request: HttpRequest, agreement: Agreement, **bound: Any) ->
                 item.end_form = bound["end_form"]
             else:
                 item.end_form = AddonEndForm(prefix=f"end-{item.pk}", initial={"end": item.end})
-    lead_times = list(selectors.agreement_lead_times(agreement))
+    lead_times: list[Any] = list(selectors.agreement_lead_times(agreement))
     for lead in lead_times:
         lead.first_days = lead.first_response_hours / WORKDAY_HOURS if lead.first_response_hours is not None else None
         lead.resolution_days = lead.resolution_hours / WORKDAY_HOURS
@@ -220,7 +233,7 @@ def agreement_update(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(agreement, name) for name in ("status", "signed_on", "opening_hours", "notes")}
     form = AgreementUpdateForm(_data(request), initial=initial)
     if request.method == "POST":
-        ok, changed = _submit(form, lambda d: services.agreement_update(actor=request.user, agreement=agreement, **d))
+        ok, changed = _submit(form, lambda d: services.agreement_update(actor=_actor(request), agreement=agreement, **d))
         if ok:
             messages.success(request, _("Avtalet sparades.") if changed else _("Inget ändrades."))
             return redirect("agreements:agreement-detail", pk=agreement.pk)
@@ -232,7 +245,7 @@ def agreement_update(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_addon_add(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
     form = AddonForm(request.POST, prefix="addon", user=request.user, agreement=agreement)
-    ok, item = _submit(form, lambda d: services.agreement_service_add(actor=request.user, agreement=agreement, **d))
+    ok, item = _submit(form, lambda d: services.agreement_service_add(actor=_actor(request), agreement=agreement, **d))
     if not ok:
         return _detail(request, agreement, addon_form=form)
     messages.success(
@@ -251,7 +264,9 @@ def agreement_addon_end(request: HttpRequest, pk: int, item: int) -> HttpRespons
     if agreement_service.agreement_id != agreement.pk:
         raise Http404
     form = AddonEndForm(request.POST, prefix=f"end-{agreement_service.pk}")
-    ok, _item = _submit(form, lambda d: services.agreement_service_end(actor=request.user, item=agreement_service, end=d["end"]))
+    ok, _item = _submit(
+        form, lambda d: services.agreement_service_end(actor=_actor(request), item=agreement_service, end=d["end"])
+    )
     if not ok:
         return _detail(request, agreement, end_item=agreement_service.pk, end_form=form)
     messages.success(
@@ -265,7 +280,7 @@ def agreement_addon_end(request: HttpRequest, pk: int, item: int) -> HttpRespons
 def agreement_lead_time_set(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
     form = LeadTimeForm(request.POST, prefix="lead", user=request.user)
-    ok, _lead = _submit(form, lambda d: services.lead_time_set(actor=request.user, agreement=agreement, **d))
+    ok, _lead = _submit(form, lambda d: services.lead_time_set(actor=_actor(request), agreement=agreement, **d))
     if not ok:
         return _detail(request, agreement, lead_form=form)
     messages.success(request, _("Ledtiden sparades."))
@@ -277,7 +292,7 @@ def agreement_lead_time_set(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_interface_set(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
     form = InterfaceTextForm(request.POST, prefix="interface", user=request.user)
-    ok, _text = _submit(form, lambda d: services.interface_text_set(actor=request.user, agreement=agreement, **d))
+    ok, _text = _submit(form, lambda d: services.interface_text_set(actor=_actor(request), agreement=agreement, **d))
     if not ok:
         return _detail(request, agreement, interface_form=form)
     messages.success(request, _("Gränssnittet sparades."))
@@ -289,7 +304,7 @@ def agreement_interface_set(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_deviation_add(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
     form = DeviationForm(request.POST, prefix="deviation", user=request.user)
-    ok, _deviation = _submit(form, lambda d: services.deviation_add(actor=request.user, agreement=agreement, **d))
+    ok, _deviation = _submit(form, lambda d: services.deviation_add(actor=_actor(request), agreement=agreement, **d))
     if not ok:
         return _detail(request, agreement, deviation_form=form)
     messages.success(request, _("Avvikelsen registrerades."))
@@ -302,7 +317,7 @@ def agreement_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
     form = DocumentUploadForm(request.POST, request.FILES, prefix="document")
     ok, document = _submit(
-        form, lambda d: services.agreement_document_upload(actor=request.user, agreement=agreement, upload=d["file"])
+        form, lambda d: services.agreement_document_upload(actor=_actor(request), agreement=agreement, upload=d["file"])
     )
     if not ok:
         return _detail(request, agreement, document_form=form)
@@ -344,7 +359,7 @@ def pricelist_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = PriceListCreateForm(_data(request), initial={"year": timezone.localdate().year + 1})
     if request.method == "POST":
-        ok, price_list = _submit(form, lambda d: services.price_list_create(actor=request.user, **d))
+        ok, price_list = _submit(form, lambda d: services.price_list_create(actor=_actor(request), **d))
         if ok:
             messages.success(request, _("%(name)s skapades.") % {"name": price_list})
             return redirect("agreements:pricelist-detail", pk=price_list.pk)
@@ -362,7 +377,7 @@ def pricelist_copy(request: HttpRequest, pk: int) -> HttpResponse:
         ok, target = _submit(
             form,
             lambda d: services.price_list_copy_to_year(
-                actor=request.user, from_year=price_list.year, to_year=price_list.year + 1, decision_ref=d["decision_ref"]
+                actor=_actor(request), from_year=price_list.year, to_year=price_list.year + 1, decision_ref=d["decision_ref"]
             ),
         )
         if ok:
@@ -412,7 +427,7 @@ def pricelist_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def pricelist_version_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
+    user = _actor(request)
     price_list = selectors.access_price_list(user, pk)
     if not selectors.variants_changeable_by(user).exists():
         raise Http404

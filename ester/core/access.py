@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -174,17 +175,17 @@ def visible_customers_q(user: User, action: str, path: str = "") -> Q:
     return Q(**{f"{path}__in": Customer.objects.filter(customer_q).values("pk")})
 
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", bound=models.Model, covariant=True)
 
 
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     """QuerySet with ``visible_to`` — the only way interface code reads scoped rows."""
 
-    def valid_on(self, day: datetime.date) -> ScopedQuerySet[M]:
+    def valid_on(self, day: datetime.date) -> Self:
         """Rows valid on ``day`` (models with ``valid_from``/``valid_to``)."""
         return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
 
-    def visible_to(self, user: User | AnonymousUser | None, action: str = Action.VIEW) -> ScopedQuerySet[M]:
+    def visible_to(self, user: User | AnonymousUser | None, action: str = Action.VIEW) -> Self:
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         policy: AccessPolicy | None = getattr(self.model, "access", None)
@@ -212,16 +213,23 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
         return self.filter(condition)
 
 
-class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+# Module-level ``from_queryset`` is the form the django-stubs plugin understands:
+# ``Model.objects`` and related managers are then typed with ``visible_to`` and
+# ``valid_on``, and every queryset method returns ``ScopedQuerySet[Model]``.
+_ScopedManagerBase = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedManager(_ScopedManagerBase[M]):
     pass
 
 
 def access_object(model_or_qs: type[M] | models.QuerySet[M], user: Any, pk: Any, action: str = Action.VIEW) -> M:
     """Fetch one row the user may ``action``; 404 when missing *or* forbidden."""
     qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs._default_manager.all()
+    scoped = cast("ScopedQuerySet[M]", qs)  # scoped models' managers and querysets are ScopedQuerySets
     try:
-        return qs.visible_to(user, action).get(pk=pk)  # type: ignore[attr-defined, no-any-return]
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+        return scoped.visible_to(user, action).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):  # get() raises the model's DoesNotExist
         raise Http404 from None
 
 
@@ -229,7 +237,8 @@ def can(user: Any, obj: models.Model, action: str) -> bool:
     """Whether ``user`` may ``action`` on ``obj`` (one query; for showing buttons)."""
     if user is None or not user.is_authenticated:
         return False
-    return type(obj)._default_manager.all().visible_to(user, action).filter(pk=obj.pk).exists()  # type: ignore[attr-defined, no-any-return]
+    scoped = cast("ScopedQuerySet[models.Model]", type(obj)._default_manager.all())
+    return scoped.visible_to(user, action).filter(pk=obj.pk).exists()
 
 
 def is_staff_user(user: Any) -> bool:

@@ -27,7 +27,7 @@ def customer_list(
     *,
     q: str = "",
     kind: str = "",
-    unit: int | str | None = None,
+    unit: int | None = None,
     active_on: datetime.date | None = None,
     action: str = Action.VIEW,
 ) -> QuerySet[Customer]:

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -17,12 +17,12 @@ from ester.organisation.selectors import customer_contacts
 from ester.portal import selectors
 
 
-def contact_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def contact_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Logged in as a customer contact; everyone else gets 404 (the portal is not theirs)."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_customer_contact(request.user):
             raise Http404
         return view(request, *args, **kwargs)
