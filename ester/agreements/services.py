@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -286,6 +286,14 @@ def _shift_year(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
+#: What a new year's agreement takes over from the previous one, besides running add-ons.
+_COPIED_PARTS: tuple[tuple[str, type[models.Model], tuple[str, ...]], ...] = (
+    ("lead_times", LeadTime, ("process_id", "work_kind", "first_response_hours", "resolution_hours")),
+    ("interfaces", InterfaceText, ("process_id", "text")),
+    ("deviations", Deviation, ("process_id", "description", "approved_on", "approved_by")),
+)
+
+
 @transaction.atomic
 def agreements_copy_to_year(*, actor: User, from_year: int, to_year: int) -> CopyResult:
     """Copy every agreement of ``from_year`` that the actor may change into ``to_year`` as drafts.
@@ -333,32 +341,9 @@ def agreements_copy_to_year(*, actor: User, from_year: int, to_year: int) -> Cop
                 end=new.last_day,
                 note=item.note,
             )
-        for lead in source.lead_times.all():
-            audited_create(
-                LeadTime,
-                actor=actor,
-                owner=new,
-                agreement=new,
-                process_id=lead.process_id,
-                work_kind=lead.work_kind,
-                first_response_hours=lead.first_response_hours,
-                resolution_hours=lead.resolution_hours,
-            )
-        for interface in source.interfaces.all():
-            audited_create(
-                InterfaceText, actor=actor, owner=new, agreement=new, process_id=interface.process_id, text=interface.text
-            )
-        for deviation in source.deviations.all():
-            audited_create(
-                Deviation,
-                actor=actor,
-                owner=new,
-                agreement=new,
-                process_id=deviation.process_id,
-                description=deviation.description,
-                approved_on=deviation.approved_on,
-                approved_by=deviation.approved_by,
-            )
+        for related, model, fields in _COPIED_PARTS:
+            for row in getattr(source, related).all():
+                audited_create(model, actor=actor, owner=new, agreement=new, **{f: getattr(row, f) for f in fields})
         result.created.append(new)
     return result
 

@@ -275,40 +275,46 @@ def agreement_addon_end(request: HttpRequest, pk: int, item: int) -> HttpRespons
     return _back(agreement, "tjanster")
 
 
+def _agreement_part_post(
+    request: HttpRequest,
+    pk: int,
+    form_class: Callable[..., forms.Form],
+    prefix: str,
+    service: Callable[..., Any],
+    message: str,
+    anchor: str,
+) -> HttpResponse:
+    """One of the agreement page's small forms (lead time, interface, deviation): validate,
+    hand to the service, and either re-render the page with the form's errors or go back."""
+    agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
+    form = form_class(request.POST, prefix=prefix, user=request.user)
+    ok, _row = _submit(form, lambda d: service(actor=_actor(request), agreement=agreement, **d))
+    if not ok:
+        return _detail(request, agreement, **{f"{prefix}_form": form})
+    messages.success(request, message)
+    return _back(agreement, anchor)
+
+
 @staff_required
 @require_POST
 def agreement_lead_time_set(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
-    form = LeadTimeForm(request.POST, prefix="lead", user=request.user)
-    ok, _lead = _submit(form, lambda d: services.lead_time_set(actor=_actor(request), agreement=agreement, **d))
-    if not ok:
-        return _detail(request, agreement, lead_form=form)
-    messages.success(request, _("Ledtiden sparades."))
-    return _back(agreement, "ledtider")
+    return _agreement_part_post(request, pk, LeadTimeForm, "lead", services.lead_time_set, _("Ledtiden sparades."), "ledtider")
 
 
 @staff_required
 @require_POST
 def agreement_interface_set(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
-    form = InterfaceTextForm(request.POST, prefix="interface", user=request.user)
-    ok, _text = _submit(form, lambda d: services.interface_text_set(actor=_actor(request), agreement=agreement, **d))
-    if not ok:
-        return _detail(request, agreement, interface_form=form)
-    messages.success(request, _("Gränssnittet sparades."))
-    return _back(agreement, "granssnitt")
+    return _agreement_part_post(
+        request, pk, InterfaceTextForm, "interface", services.interface_text_set, _("Gränssnittet sparades."), "granssnitt"
+    )
 
 
 @staff_required
 @require_POST
 def agreement_deviation_add(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = selectors.access_agreement(request.user, pk, Action.CHANGE)
-    form = DeviationForm(request.POST, prefix="deviation", user=request.user)
-    ok, _deviation = _submit(form, lambda d: services.deviation_add(actor=_actor(request), agreement=agreement, **d))
-    if not ok:
-        return _detail(request, agreement, deviation_form=form)
-    messages.success(request, _("Avvikelsen registrerades."))
-    return _back(agreement, "avvikelser")
+    return _agreement_part_post(
+        request, pk, DeviationForm, "deviation", services.deviation_add, _("Avvikelsen registrerades."), "avvikelser"
+    )
 
 
 @staff_required
