@@ -1,10 +1,7 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from ester.agreements import models
-from ester.core.admin import AuditedAdmin
+from ester.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 class VariantInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -21,17 +18,8 @@ class ServiceAdmin(AuditedAdmin):
 
 
 @admin.register(models.PriceVersion)
-class PriceVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PriceVersionAdmin(ReadOnlyAdmin):
     """Read-only: prices change only as new versions through the price-list pages."""
 
     list_display = ("variant", "price_list", "unit_price", "valid_from", "decision_ref", "created_by", "created_at")
     list_filter = ("price_list",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -35,12 +35,8 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.delete_model(request, obj)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("at", "actor", "kind", "subject_repr", "summary")
-    list_filter = ("kind", "subject_type")
-    search_fields = ("subject_repr", "summary")
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """For rows that are only ever added by Ester itself (audit, price versions)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -50,6 +46,14 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "kind", "subject_repr", "summary")
+    list_filter = ("kind", "subject_type")
+    search_fields = ("subject_repr", "summary")
+    date_hierarchy = "at"
 
 
 @admin.register(WorkerHeartbeat)
