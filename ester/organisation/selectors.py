@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from ester.core.access import STAFF_ROLES, Action, access_object
+from ester.core.access import STAFF_ROLES, Action, Role, access_object
 from ester.organisation.models import (
     Area,
     Customer,
@@ -54,7 +54,24 @@ def access_customer_contact(user: Any, pk: Any, action: str = Action.VIEW) -> Cu
 
 
 def customer_contacts(customer: Customer) -> QuerySet[CustomerContact]:
-    return customer.contacts.order_by("-active", "name")
+    """The customer's contacts; ``has_portal_access``: a customer-contact role for this customer in force today."""
+    portal = RoleAssignment.objects.filter(
+        user_id=OuterRef("user_id"), role=Role.CUSTOMER_CONTACT, customer_id=customer.pk
+    ).valid_on(timezone.localdate())
+    return customer.contacts.annotate(has_portal_access=Exists(portal)).order_by("-active", "name")
+
+
+def portal_assignments(contact: CustomerContact) -> QuerySet[RoleAssignment]:
+    """The contact's customer-contact roles for their own customer, in force today."""
+    if contact.user_id is None:
+        return RoleAssignment.objects.none()
+    return RoleAssignment.objects.filter(
+        user_id=contact.user_id, role=Role.CUSTOMER_CONTACT, customer_id=contact.customer_id
+    ).valid_on(timezone.localdate())
+
+
+def contact_has_portal_access(contact: CustomerContact) -> bool:
+    return portal_assignments(contact).exists()
 
 
 def customer_handling(customer: Customer) -> QuerySet[HandlingAssignment]:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from ester.accounts.models import User
-from ester.core.access import Role, forget_scope
+from ester.core.access import STAFF_ROLES, Role, forget_scope
+from ester.core.audit import audit_record, snapshot
+from ester.core.models import AuditEntry
 from ester.core.services import audited_create, audited_update, require, require_permission
+from ester.organisation import selectors
 from ester.organisation.models import Customer, CustomerContact, HandlingAssignment, Process, RoleAssignment, Team, Unit
 from ester.organisation.validators import normalise_org_number
 
@@ -151,3 +159,90 @@ def role_assign(
     )
     forget_scope(user)
     return assignment
+
+
+# --- portal access for customer contacts ----------------------------------------------
+
+
+def password_set_path(user: User) -> str:
+    """A one-time link for the user to choose a password (Django's reset token: it stops
+    working once a password is set, and after ``PASSWORD_RESET_TIMEOUT``)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse("accounts:password-set", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)})
+
+
+@transaction.atomic
+def contact_portal_access_grant(*, actor: User, contact: CustomerContact) -> tuple[User, str]:
+    """Give a customer contact a login to the customer portal of their own department.
+
+    The login is the contact's e-mail address; an existing account with that
+    address (a contact of another department, say) is reused — but never a
+    staff account. Returns the user and a one-time link for choosing a password,
+    which the unit manager passes on to the contact.
+    """
+    customer = contact.customer
+    require_permission(actor, customer)
+    require(contact.active, _("Kontakten är inaktiv. Aktivera den innan den får en inloggning."))
+    email = (contact.email or "").strip().lower()
+    require(
+        bool(email), _("%(name)s saknar e-postadress. Lägg till den först – den blir inloggningsnamnet.") % {"name": contact.name}
+    )
+    require(
+        not selectors.contact_has_portal_access(contact),
+        _("%(name)s har redan inloggning till kundportalen.") % {"name": contact.name},
+    )
+    user = contact.user or User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        staff = RoleAssignment.objects.filter(user=user, role__in=STAFF_ROLES).valid_on(timezone.localdate()).exists()
+        require(
+            not staff and not user.is_superuser,
+            _("Adressen %(email)s tillhör en medarbetare på förvaltningen och kan inte bli kundinloggning.") % {"email": email},
+        )
+    else:
+        require(
+            not User.objects.filter(username__iexact=email).exists(),
+            _("Användarnamnet %(email)s är upptaget. Kontakta systemadministratören.") % {"email": email},
+        )
+        first, _sep, last = contact.name.strip().partition(" ")
+        user = User(username=email, email=email, first_name=first[:150], last_name=last[:150])
+        user.set_unusable_password()
+        user.save()
+        audit_record(
+            actor=actor,
+            obj=user,
+            kind=AuditEntry.Kind.CREATE,
+            after=snapshot(user),
+            owner=customer,
+            summary=_("Portalinloggning"),
+        )
+    role_assign(actor=actor, user=user, role=Role.CUSTOMER_CONTACT, customer=customer, valid_from=timezone.localdate())
+    if contact.user_id != user.pk:
+        audited_update(contact, actor=actor, owner=customer, fields={"user": user}, summary=_("Inloggning till kundportalen"))
+    return user, password_set_path(user)
+
+
+def contact_portal_link_renew(*, actor: User, contact: CustomerContact) -> tuple[User, str]:
+    """A new one-time password link for a contact who already has portal access."""
+    require_permission(actor, contact.customer)
+    require(
+        contact.user is not None and selectors.contact_has_portal_access(contact),
+        _("%(name)s har ingen inloggning till kundportalen. Ge inloggning först.") % {"name": contact.name},
+    )
+    assert contact.user is not None
+    return contact.user, password_set_path(contact.user)
+
+
+@transaction.atomic
+def contact_portal_access_revoke(*, actor: User, contact: CustomerContact) -> None:
+    """End the contact's portal access today (the role assignment is ended, not deleted)."""
+    require_permission(actor, contact.customer)
+    require(
+        selectors.contact_has_portal_access(contact), _("%(name)s har ingen inloggning att återkalla.") % {"name": contact.name}
+    )
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    for assignment in selectors.portal_assignments(contact):
+        fields: dict[str, Any] = {"valid_to": yesterday}
+        if assignment.valid_from > yesterday:  # granted today: record it as a closed, empty period
+            fields["valid_from"] = yesterday
+        audited_update(assignment, actor=actor, owner=contact.customer, fields=fields, summary=_("Inloggning återkallad"))
+    forget_scope(contact.user)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("kunder/<int:pk>/kontakter/ny/", views.contact_create, name="contact-create"),
     path("kunder/<int:pk>/handlaggning/", views.handling_change, name="handling-change"),
     path("kontakter/<int:pk>/andra/", views.contact_edit, name="contact-edit"),
+    path("kontakter/<int:pk>/portal/", views.contact_portal, name="contact-portal"),
 ]

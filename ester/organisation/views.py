@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ester.agreements.selectors import agreement_list
 from ester.core.access import Action, can
@@ -181,6 +181,38 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         customer=customer,
         cancel_url=_detail_url(customer, "kontakter"),
     )
+
+
+@staff_required
+@require_POST
+def contact_portal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give, renew or revoke a contact's login to the customer portal."""
+    contact = selectors.access_customer_contact(request.user, pk, Action.CHANGE)
+    customer = contact.customer
+    action = request.POST.get("action", "")
+    try:
+        if action == "revoke":
+            services.contact_portal_access_revoke(actor=_actor(request), contact=contact)
+            messages.success(request, _("Inloggningen för %(name)s är återkallad.") % {"name": contact.name})
+            return redirect(_detail_url(customer, "kontakter"))
+        if action == "grant":
+            user, path = services.contact_portal_access_grant(actor=_actor(request), contact=contact)
+        elif action == "link":
+            user, path = services.contact_portal_link_renew(actor=_actor(request), contact=contact)
+        else:
+            return HttpResponseBadRequest(_("Okänd åtgärd. Använd knapparna på kundsidan."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(_detail_url(customer, "kontakter"))
+    context = {
+        "nav": "customers",
+        "customer": customer,
+        "contact": contact,
+        "login": user,
+        "link": request.build_absolute_uri(path),
+    }
+    return render(request, "organisation/contact_portal_link.html", context)
 
 
 @staff_required
