@@ -73,7 +73,7 @@ test: setup chromium
 	exit $$status
 
 test-sqlite: setup
-	@echo "== Test suite on SQLite (file test databases under var/; ESTER_DATABASE_URL unset)"
+	@echo "== Test suite on SQLite (a file test database per process under var/; ESTER_DATABASE_URL unset)"
 	env -u ESTER_DATABASE_URL ESTER_DEBUG=1 $(PYTEST) $(ARGS)
 
 test-postgres: setup

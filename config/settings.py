@@ -7,6 +7,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -133,7 +134,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (not shared-cache memory), so that threads — the
     # worker's heartbeat, the live server behind the browser tests — see the
     # same WAL database the product runs on.
-    DATABASES["default"].setdefault("TEST", {"NAME": str(DATA_DIR / "test-ester.sqlite3")})
+    # The process id keeps two test runs in one checkout from sharing a file.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(DATA_DIR / f"test-ester-{os.getpid()}.sqlite3")})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- background tasks -----------------------------------------------------
