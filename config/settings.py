@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ester.organisation",
     "ester.agreements",
     "ester.portal",
+    "ester.cases",
 ]
 
 MIDDLEWARE = [

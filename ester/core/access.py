@@ -74,13 +74,19 @@ class AccessPolicy:
     teams, the path to the ``Unit`` — a unit manager changes their own unit's
     rows as a head of area changes the area's.  ``public_to_contacts``: reference data that customer
     contacts may read (the service catalogue and prices are public to every
-    department).
+    department).  ``team``: for work routed to a team (cases), the path to
+    that ``Team`` — a handler then sees the rows of their own team and of
+    queues lent to it, not everything of the customers the team handles.
+    ``internal_field``: a boolean field whose true rows (internal notes)
+    customer contacts never see.
     """
 
     customer: str | None = None
+    team: str | None = None
     area: str | None = None
     unit: str | None = None
     public_to_contacts: bool = False
+    internal_field: str | None = None
 
 
 def _prefix(path: str, field: str) -> str:
@@ -150,6 +156,30 @@ def forget_scope(user: Any) -> None:
         del user._ester_scope
 
 
+def visible_team_q(user: User, action: str, team: str, customer: str) -> Q:
+    """A Q over team-routed rows: the user's teams (and queues lent to them), the
+    units and areas above those teams, and — for customer contacts and customer
+    managers — the customer's rows."""
+    today = timezone.localdate()
+    ra = _active_assignments(user, action, today)
+    by_team = ra.filter(team__isnull=False).values("team_id")
+    by_unit = ra.filter(unit__isnull=False).values("unit_id")
+    by_area = ra.filter(area__isnull=False).values("area_id")
+    q = (
+        Q(**{f"{team}__in": by_team})
+        | Q(**{f"{team}__unit__in": by_unit})
+        | Q(**{f"{team}__unit__area__in": by_area})
+        | Q(**{f"{customer}__in": ra.filter(customer__isnull=False).values("customer_id")})
+        | Q(**{f"{customer}__responsible_unit__in": by_unit})
+        | Q(**{f"{customer}__responsible_unit__area__in": by_area})
+    )
+    if apps.is_installed("ester.cases"):
+        QueueLoan = apps.get_model("cases", "QueueLoan")
+        lent = QueueLoan.objects.filter(borrower_id__in=by_team, start__lte=today, end__gte=today).values("team_id")
+        q |= Q(**{f"{team}__in": lent})
+    return q
+
+
 def visible_customers_q(user: User, action: str, path: str = "") -> Q:
     """A Q over rows whose customer (at ``path``) the user may ``action``."""
     Customer = apps.get_model("organisation", "Customer")
@@ -195,7 +225,13 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
         if scope.is_global(action):
             return self.all()
         if policy.customer is not None:
-            return self.filter(visible_customers_q(user, action, policy.customer))  # type: ignore[arg-type]
+            if policy.team is not None:
+                rows = self.filter(visible_team_q(user, action, policy.team, policy.customer))  # type: ignore[arg-type]
+            else:
+                rows = self.filter(visible_customers_q(user, action, policy.customer))  # type: ignore[arg-type]
+            if policy.internal_field and not scope.has_staff_role(Action.VIEW):
+                rows = rows.filter(**{policy.internal_field: False})
+            return rows  # type: ignore[arg-type]
         # Reference data: every staff member may read it, customer contacts
         # only what is public to them; changing it takes a role on its area.
         if action == Action.VIEW:

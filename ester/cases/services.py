@@ -1,0 +1,441 @@
+"""Writes to cases. Every change is a timeline event (immutable) written in the same transaction.
+
+The flow: ``case_register`` (number, received_at, team from the customer's
+handling assignment, lead-time clock) → ``case_assign`` / ``case_take_next``
+→ handling (``case_add_note``, ``case_reply``, ``case_return_for_completion``
+pauses the clock) → ``case_complete_by_customer`` resumes it → ``case_close``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.template import Context, Template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ester.accounts.models import User
+from ester.agreements.models import LeadTime
+from ester.cases import leadtime
+from ester.cases.choices import OPEN_STATUSES, CaseChannel, CaseStatus, EventKind, LetterKind, Priority
+from ester.cases.models import Absence, Case, CaseEvent, CaseNumberSequence, CaseType, LetterTemplate, ReturnReason, ReturnRequest
+from ester.core.access import Action, Role, can
+from ester.core.services import require
+from ester.organisation.models import Area, Customer, RoleAssignment, Team
+from ester.organisation.selectors import business_calendar, handling_team
+
+# --- numbering ----------------------------------------------------------------------
+
+
+def next_case_number(area: Area, year: int) -> str:
+    """The next registration number of ``area`` and ``year``: ``EK-2026-000123``.
+
+    The counter row is bumped with one UPDATE (row-locked on PostgreSQL; the
+    IMMEDIATE transaction serialises writers on SQLite), so two concurrent
+    registrations never get the same number.
+    """
+    for _attempt in range(3):
+        if CaseNumberSequence.objects.filter(area=area, year=year).update(last=F("last") + 1):
+            last = CaseNumberSequence.objects.filter(area=area, year=year).values_list("last", flat=True).get()
+            return f"{area.code}-{year}-{last:06d}"
+        try:
+            with transaction.atomic():
+                CaseNumberSequence.objects.create(area=area, year=year, last=1)
+            return f"{area.code}-{year}-{1:06d}"
+        except IntegrityError:  # created by a concurrent registration: bump it instead
+            continue
+    raise RuntimeError(f"could not allocate a case number for {area.code} {year}")
+
+
+# --- timeline -----------------------------------------------------------------------
+
+
+def _event(
+    case: Case,
+    kind: str,
+    *,
+    actor: Any,
+    text: str = "",
+    internal: bool = False,
+    at: datetime.datetime | None = None,
+    **payload: Any,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=at or timezone.now(),
+        text=text,
+        internal=internal,
+        payload=payload,
+    )
+
+
+def _save(case: Case, *fields: str) -> None:
+    case.save(update_fields=[*fields, "updated_at"])
+
+
+# --- lead times ---------------------------------------------------------------------
+
+
+def lead_time_policy(case: Case) -> tuple[datetime.timedelta | None, datetime.timedelta]:
+    """(first response, resolution) in working time: the customer's agreement for the
+    year overrides the case type's default when it names the case type."""
+    case_type = case.case_type
+    first = case_type.first_response_hours
+    resolution = case_type.resolution_hours
+    agreed = (
+        LeadTime.objects.filter(
+            agreement__customer_id=case.customer_id,
+            agreement__year=timezone.localtime(case.received_at).year,
+            process_id=case.process_id,
+        )
+        .filter(Q(work_kind__iexact=case_type.name) | Q(work_kind__iexact=case_type.code))
+        .first()
+    )
+    if agreed is not None:
+        first = agreed.first_response_hours if agreed.first_response_hours is not None else first
+        resolution = agreed.resolution_hours
+    return (datetime.timedelta(hours=first) if first else None), datetime.timedelta(hours=resolution)
+
+
+def case_pauses(case: Case) -> list[leadtime.Pause]:
+    """The periods the clock stood still, from the timeline (paused → resumed)."""
+    pauses: list[leadtime.Pause] = []
+    start: datetime.datetime | None = None
+    for kind, at in (
+        case.events.filter(kind__in=(EventKind.PAUSED, EventKind.RESUMED)).order_by("at", "id").values_list("kind", "at")
+    ):
+        if kind == EventKind.PAUSED and start is None:
+            start = at
+        elif kind == EventKind.RESUMED and start is not None:
+            pauses.append(leadtime.Pause(start, at))
+            start = None
+    if start is not None:
+        pauses.append(leadtime.Pause(start, None))
+    return pauses
+
+
+def case_recompute_due(case: Case, *, save: bool = True) -> None:
+    """Recompute due times from the timeline — also when a policy or the calendar changes."""
+    calendar = business_calendar(case.area)
+    first, resolution = lead_time_policy(case)
+    pauses = case_pauses(case) if case.pk else []
+    case.due_at = leadtime.due_at(calendar, case.received_at, resolution, pauses)
+    case.first_response_due_at = leadtime.due_at(calendar, case.received_at, first, []) if first else None
+    if save:
+        _save(case, "due_at", "first_response_due_at")
+
+
+# --- registration -------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_register(
+    *,
+    actor: User | None,
+    customer: Customer,
+    case_type: CaseType,
+    channel: str,
+    sender_name: str,
+    subject: str,
+    received_at: datetime.datetime | None = None,
+    sender_email: str = "",
+    sender_phone: str = "",
+    description: str = "",
+    fields: dict[str, Any] | None = None,
+    priority: int = Priority.NORMAL,
+    secret: bool = False,
+    personal_data: bool = False,
+) -> Case:
+    """Register a case: date received, number, sender and subject are recorded at once
+    (the public-records rule); the team comes from the customer's handling assignment."""
+    now = timezone.now()
+    received_at = received_at or now
+    require(actor is None or can(actor, customer, Action.VIEW), _("Du kan inte registrera ärenden för den här kunden."))
+    require(bool(sender_name.strip()), _("Ange avsändare – det krävs när ett ärende registreras."), "sender_name")
+    require(bool(subject.strip()), _("Ange en rubrik som beskriver ärendet."), "subject")
+    require(channel in CaseChannel.values, _("Okänd kanal."), "channel")
+    require(received_at <= now + datetime.timedelta(minutes=5), _("Inkomstdatum kan inte ligga i framtiden."), "received_at")
+    require(case_type.active, _("Ärendetypen %(type)s används inte längre.") % {"type": case_type}, "case_type")
+    day = timezone.localtime(received_at).date()
+    team = handling_team(customer, case_type.process, day) or handling_team(customer, case_type.process)
+    require(
+        team is not None,
+        _("Inget team handlägger %(process)s för %(customer)s. Registrera handläggande team på kundsidan först.")
+        % {"process": case_type.process, "customer": customer},
+        "case_type",
+    )
+    assert team is not None
+    area = case_type.process.area
+    case = Case(
+        number=next_case_number(area, timezone.localtime(received_at).year),
+        area=area,
+        customer=customer,
+        process=case_type.process,
+        case_type=case_type,
+        channel=channel,
+        sender_name=sender_name.strip()[:200],
+        sender_email=sender_email.strip(),
+        sender_phone=sender_phone.strip(),
+        subject=subject.strip()[:300],
+        description=description,
+        received_at=received_at,
+        registered_by=actor,
+        priority=priority,
+        urgent=case_type.urgent,
+        team=team,
+        secret=secret,
+        personal_data=personal_data,
+        fields=fields or {},
+    )
+    case_recompute_due(case, save=False)
+    case.save()
+    _event(
+        case,
+        EventKind.CREATED,
+        actor=actor,
+        at=now,
+        text=subject.strip(),
+        channel=channel,
+        received_at=received_at.isoformat(),
+        sender=sender_name.strip(),
+        team=team.name,
+    )
+    return case
+
+
+# --- assignment ---------------------------------------------------------------------
+
+
+def _team_handlers(team: Team, day: datetime.date) -> Any:
+    return User.objects.filter(
+        is_active=True,
+        pk__in=RoleAssignment.objects.filter(role=Role.HANDLER, team=team).valid_on(day).values("user_id"),
+    )
+
+
+def _require_open(case: Case) -> None:
+    require(
+        case.is_open,
+        _("Ärendet %(number)s är %(status)s. Återöppna det först.")
+        % {"number": case.number, "status": case.get_status_display().lower()},
+    )
+
+
+@transaction.atomic
+def case_assign(*, actor: User | None, case: Case, assignee: User | None) -> Case:
+    """Give the case to a handler of its team (or take it back to the team queue with ``None``)."""
+    _require_open(case)
+    if assignee is not None:
+        require(
+            _team_handlers(case.team, timezone.localdate()).filter(pk=assignee.pk).exists() or can(assignee, case, Action.VIEW),
+            _("%(user)s handlägger inte ärenden i %(team)s.") % {"user": assignee, "team": case.team},
+            "assignee",
+        )
+    if case.assignee_id == (assignee.pk if assignee else None):
+        return case
+    case.assignee = assignee
+    fields = ["assignee"]
+    if assignee is not None and case.status == CaseStatus.NEW:
+        case.status = CaseStatus.IN_PROGRESS
+        fields.append("status")
+    _save(case, *fields)
+    _event(case, EventKind.ASSIGNED, actor=actor, internal=True, assignee=str(assignee) if assignee else None)
+    return case
+
+
+def team_queue(team: Team) -> Any:
+    """Open, unassigned cases of a team in the order they should be taken: urgent first, then by due time."""
+    return (
+        Case.objects.filter(team=team, assignee__isnull=True, status__in=OPEN_STATUSES)
+        .exclude(status=CaseStatus.WAITING)
+        .order_by("-urgent", F("due_at").asc(nulls_last=True), "received_at", "id")
+    )
+
+
+@transaction.atomic
+def case_take_next(*, actor: User, teams: Iterable[Team]) -> Case | None:
+    """Take the next case from the given queues (urgent first, then earliest due)."""
+    candidates = Case.objects.filter(
+        team__in=list(teams), assignee__isnull=True, status__in=(CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+    ).order_by("-urgent", F("due_at").asc(nulls_last=True), "received_at", "id")
+    for case in candidates.select_for_update(skip_locked=True)[:5]:
+        if Case.objects.filter(pk=case.pk, assignee__isnull=True).update(assignee=actor, status=CaseStatus.IN_PROGRESS):
+            case.refresh_from_db()
+            _event(case, EventKind.ASSIGNED, actor=actor, internal=True, assignee=str(actor), taken=True)
+            return case
+    return None
+
+
+@transaction.atomic
+def case_assign_balanced(*, actor: User | None, case: Case, day: datetime.date | None = None) -> User | None:
+    """Give the case to the team's handler with the fewest open cases, skipping those absent today."""
+    day = day or timezone.localdate()
+    absent = Absence.objects.filter(start__lte=day, end__gte=day).values("user_id")
+    handler = (
+        _team_handlers(case.team, day)
+        .exclude(pk__in=absent)
+        .annotate(load=Count("assigned_cases", filter=Q(assigned_cases__status__in=OPEN_STATUSES)))
+        .order_by("load", "last_name", "pk")
+        .first()
+    )
+    if handler is not None:
+        case_assign(actor=actor, case=case, assignee=handler)
+    return handler
+
+
+# --- handling -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_add_note(*, actor: User, case: Case, text: str) -> CaseEvent:
+    require(bool(text.strip()), _("Skriv något i anteckningen."), "text")
+    return _event(case, EventKind.NOTE, actor=actor, text=text.strip(), internal=True)
+
+
+def _mark_first_response(case: Case, at: datetime.datetime) -> list[str]:
+    if case.first_response_at is None:
+        case.first_response_at = at
+        return ["first_response_at"]
+    return []
+
+
+@transaction.atomic
+def case_reply(*, actor: User, case: Case, text: str) -> CaseEvent:
+    """A reply to the customer on the timeline (sending it by mail comes with the mail module)."""
+    require(bool(text.strip()), _("Skriv ett svar."), "text")
+    now = timezone.now()
+    fields = _mark_first_response(case, now)
+    if fields:
+        _save(case, *fields)
+    return _event(case, EventKind.MESSAGE_OUT, actor=actor, text=text.strip(), at=now)
+
+
+def letter_template(case: Case, kind: str, language: str = "sv") -> LetterTemplate | None:
+    return (
+        LetterTemplate.objects.filter(kind=kind, language=language)
+        .filter(Q(process_id=case.process_id) | Q(process__isnull=True))
+        .order_by(F("process_id").asc(nulls_last=True))
+        .first()
+    )
+
+
+DEFAULT_RETURN_SUBJECT = "Komplettering behövs: ärende {{ arendenummer }}"
+DEFAULT_RETURN_BODY = """Hej!
+
+Vi har tagit emot ert underlag i ärende {{ arendenummer }} ({{ rubrik }}), men kan inte handlägga det ännu. Följande saknas:
+
+{% for rad in saknas %}- {{ rad }}
+{% endfor %}
+Komplettera genom att svara på detta meddelande eller i kundportalen. Ärendet vilar tills kompletteringen har kommit in.
+
+Med vänlig hälsning
+{{ handlaggare }}
+{{ team }}, {{ kund_omrade }}
+Gruppnummer: {{ gruppnummer }}"""
+
+
+def render_letter(case: Case, kind: str, actor: Any, missing: Sequence[str] = ()) -> tuple[str, str]:
+    """Subject and body of a standard letter with the case's variables filled in."""
+    template = letter_template(case, kind)
+    subject_source = template.subject if template else DEFAULT_RETURN_SUBJECT
+    body_source = template.body if template else DEFAULT_RETURN_BODY
+    context = Context(
+        {
+            "kund": case.customer.name,
+            "arendenummer": case.number,
+            "rubrik": case.subject,
+            "saknas": list(missing),
+            "handlaggare": (actor.get_full_name() or actor.username) if getattr(actor, "pk", None) else "",
+            "team": case.team.name,
+            "gruppnummer": case.team.phone or "",
+            "kund_omrade": case.area.name,
+            "avsandare": case.sender_name,
+        },
+        autoescape=False,
+    )
+    return Template(subject_source).render(context).strip(), Template(body_source).render(context).strip()
+
+
+@transaction.atomic
+def case_return_for_completion(*, actor: User, case: Case, reasons: Sequence[ReturnReason], free_text: str = "") -> ReturnRequest:
+    """Return the underlag for completion: a letter that says exactly what is missing,
+    who sends it and the group number; the lead-time clock pauses until the customer completes."""
+    _require_open(case)
+    require(case.status != CaseStatus.WAITING, _("Ärendet väntar redan på komplettering."))
+    require(bool(reasons) or bool(free_text.strip()), _("Välj minst en returorsak eller beskriv vad som saknas."), "reasons")
+    missing = [r.text for r in reasons] + ([free_text.strip()] if free_text.strip() else [])
+    subject, body = render_letter(case, LetterKind.RETURN, actor, missing)
+    now = timezone.now()
+    request = ReturnRequest.objects.create(
+        case=case, free_text=free_text.strip(), letter_subject=subject, letter_body=body, sent_at=now, sent_by=actor
+    )
+    request.reasons.set(reasons)
+    fields = ["status", "paused_since", *_mark_first_response(case, now)]
+    case.status = CaseStatus.WAITING
+    case.paused_since = now
+    _event(case, EventKind.RETURNED, actor=actor, at=now, text=body, subject=subject, reasons=[r.code for r in reasons])
+    _event(case, EventKind.PAUSED, actor=actor, at=now, internal=True)
+    case_recompute_due(case, save=False)
+    _save(case, *fields, "due_at", "first_response_due_at")
+    return request
+
+
+@transaction.atomic
+def case_complete_by_customer(*, actor: User | None, case: Case, text: str = "") -> Case:
+    """The customer has sent what was missing: the request is completed and the clock runs again."""
+    require(case.status == CaseStatus.WAITING, _("Ärendet väntar inte på komplettering."))
+    now = timezone.now()
+    case.return_requests.filter(completed_at__isnull=True).update(completed_at=now)
+    _event(case, EventKind.COMPLETED, actor=actor, at=now, text=text.strip())
+    _event(case, EventKind.RESUMED, actor=actor, at=now, internal=True)
+    case.status = CaseStatus.IN_PROGRESS if case.assignee_id else CaseStatus.NEW
+    case.paused_since = None
+    case_recompute_due(case, save=False)
+    _save(case, "status", "paused_since", "due_at", "first_response_due_at")
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor: User, case: Case, text: str = "", first_contact_resolved: bool | None = None) -> Case:
+    _require_open(case)
+    require(case.status != CaseStatus.WAITING, _("Ärendet väntar på kunden. Ta emot kompletteringen eller makulera ärendet."))
+    now = timezone.now()
+    case.status = CaseStatus.CLOSED
+    case.resolved_at = now
+    fields = ["status", "resolved_at"]
+    if first_contact_resolved is not None:
+        case.first_contact_resolved = first_contact_resolved
+        fields.append("first_contact_resolved")
+    _save(case, *fields)
+    _event(case, EventKind.CLOSED, actor=actor, at=now, text=text.strip())
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor: User | None, case: Case, reason: str) -> Case:
+    require(case.status == CaseStatus.CLOSED, _("Bara avslutade ärenden kan återöppnas."))
+    require(bool(reason.strip()), _("Ange varför ärendet öppnas igen."), "reason")
+    case.status = CaseStatus.IN_PROGRESS if case.assignee_id else CaseStatus.NEW
+    case.resolved_at = None
+    _save(case, "status", "resolved_at")
+    _event(case, EventKind.REOPENED, actor=actor, text=reason.strip())
+    return case
+
+
+@transaction.atomic
+def case_void(*, actor: User, case: Case, reason: str) -> Case:
+    """Makulera: the case stays, with the reason; nothing is deleted."""
+    _require_open(case)
+    require(bool(reason.strip()), _("Ange varför ärendet makuleras."), "reason")
+    case.status = CaseStatus.VOIDED
+    case.status_reason = reason.strip()[:300]
+    case.resolved_at = timezone.now()
+    _save(case, "status", "status_reason", "resolved_at")
+    _event(case, EventKind.VOIDED, actor=actor, text=reason.strip())
+    return case

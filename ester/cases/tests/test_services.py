@@ -1,0 +1,220 @@
+"""Case registration, numbering, lead times, assignment, returns and the timeline."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ester.agreements.models import LeadTime
+from ester.cases import services
+from ester.cases.choices import CaseChannel, CaseStatus, EventKind
+from ester.cases.models import Absence, Case, CaseEvent, LetterTemplate, QueueLoan
+from ester.cases.tests.factories import CaseTypeFactory, ReturnReasonFactory
+from ester.core.access import Role
+from ester.organisation.tests.factories import RoleAssignmentFactory, UserFactory
+
+STHLM = ZoneInfo("Europe/Stockholm")
+
+
+@pytest.fixture
+def case_type(city: Any) -> Any:
+    return CaseTypeFactory(process=city.process, code="LEVMAN", name="Manuell leverantörsfaktura", resolution_hours=16)
+
+
+def register(city: Any, case_type: Any, **kwargs: Any) -> Case:
+    defaults = {
+        "actor": city.handler,
+        "customer": city.customer_x,
+        "case_type": case_type,
+        "channel": CaseChannel.EMAIL,
+        "sender_name": "Kim Kontakt",
+        "subject": "Faktura 4711 att betala",
+        "received_at": datetime.datetime(2026, 4, 1, 10, 0, tzinfo=STHLM),
+    }
+    return services.case_register(**{**defaults, **kwargs})
+
+
+@pytest.mark.django_db
+class TestRegistration:
+    def test_number_team_and_timeline(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        assert case.number == "EK-2026-000001"
+        assert case.team == city.team_a and case.status == CaseStatus.NEW
+        second = register(city, case_type)
+        assert second.number == "EK-2026-000002"
+        created = case.events.get()
+        assert created.kind == EventKind.CREATED and created.payload["sender"] == "Kim Kontakt"
+
+    def test_numbers_restart_per_year_and_area(self, city: Any, case_type: Any) -> None:
+        register(city, case_type)
+        old = register(city, case_type, received_at=datetime.datetime(2025, 12, 30, 9, 0, tzinfo=STHLM))
+        assert old.number == "EK-2025-000001"
+
+    def test_due_time_on_the_swedish_calendar(self, city: Any, case_type: Any) -> None:
+        # Received Wednesday 1 April 2026 10:00; 16 working hours (08:00–16:30 days):
+        # Wed 6.5 h, Thu (skärtorsdag, a working day) 8.5 h = 15 h; Good Friday and Easter
+        # Monday are holidays → Tuesday 7 April 09:00.
+        case = register(city, case_type)
+        assert timezone.localtime(case.due_at) == datetime.datetime(2026, 4, 7, 9, 0, tzinfo=STHLM)
+        # first response 8 h: Wed 6.5 h + Thu 1.5 h → Thursday 09:30
+        assert timezone.localtime(case.first_response_due_at) == datetime.datetime(2026, 4, 2, 9, 30, tzinfo=STHLM)
+
+    def test_the_agreement_overrides_the_case_type(self, city: Any, case_type: Any) -> None:
+        from ester.agreements.services import agreement_create
+
+        agreement = agreement_create(actor=city.sysadmin, customer=city.customer_x, year=2026)
+        LeadTime.objects.create(
+            agreement=agreement, process=city.process, work_kind="Manuell leverantörsfaktura", resolution_hours=8
+        )
+        case = register(city, case_type)
+        assert timezone.localtime(case.due_at) == datetime.datetime(2026, 4, 2, 9, 30, tzinfo=STHLM)
+
+    def test_public_records_facts_are_required(self, city: Any, case_type: Any) -> None:
+        with pytest.raises(ValidationError) as error:
+            register(city, case_type, sender_name=" ")
+        assert "avsändare" in str(error.value)
+        with pytest.raises(ValidationError):
+            register(city, case_type, subject="")
+        assert not Case.objects.exists()
+
+    def test_no_handling_team_gives_an_actionable_message(self, city: Any, case_type: Any) -> None:
+        city.customer_x.handling_assignments.all().delete()
+        with pytest.raises(ValidationError, match="Registrera handläggande team"):
+            register(city, case_type, actor=city.unit_manager)
+
+    def test_others_cannot_register_for_a_customer_they_do_not_see(self, city: Any, case_type: Any) -> None:
+        with pytest.raises(ValidationError):
+            register(city, case_type, actor=city.handler_b)
+        with pytest.raises(ValidationError):
+            register(city, case_type, actor=city.contact_y)
+        assert register(city, case_type, actor=city.contact_x).customer == city.customer_x
+
+    def test_urgent_kinds_are_flagged(self, city: Any) -> None:
+        deferral = CaseTypeFactory(process=city.process, code="ANSTAND", name="Anstånd", urgent=True)
+        assert register(city, deferral).urgent
+
+
+@pytest.mark.django_db
+class TestQueuesAndAssignment:
+    def test_take_next_takes_urgent_first_then_earliest_due(self, city: Any, case_type: Any) -> None:
+        later = register(city, case_type, received_at=datetime.datetime(2026, 4, 1, 12, 0, tzinfo=STHLM))
+        earlier = register(city, case_type)
+        urgent = register(city, CaseTypeFactory(process=city.process, code="MAK", name="Makulering", urgent=True))
+        order = [services.case_take_next(actor=city.handler, teams=[city.team_a]) for _ in range(3)]
+        assert order == [urgent, earlier, later]
+        assert services.case_take_next(actor=city.handler, teams=[city.team_a]) is None
+        assert Case.objects.get(pk=earlier.pk).assignee == city.handler
+
+    def test_balanced_assignment_skips_the_absent(self, city: Any, case_type: Any) -> None:
+        busy = city.handler
+        free = UserFactory(username="ledig")
+        away = UserFactory(username="borta")
+        for user in (free, away):
+            RoleAssignmentFactory(user=user, role=Role.HANDLER, team=city.team_a)
+        services.case_assign(actor=None, case=register(city, case_type), assignee=busy)
+        Absence.objects.create(user=away, start=datetime.date(2026, 4, 1), end=datetime.date(2026, 4, 10))
+        chosen = services.case_assign_balanced(actor=None, case=register(city, case_type), day=datetime.date(2026, 4, 2))
+        assert chosen == free
+
+    def test_queue_loan_lets_another_team_see_and_take(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        assert not Case.objects.visible_to(city.handler_b).exists()
+        today = timezone.localdate()
+        QueueLoan.objects.create(team=city.team_a, borrower=city.team_b, start=today, end=today)
+        assert list(Case.objects.visible_to(city.handler_b)) == [case]
+        assert services.case_take_next(actor=city.handler_b, teams=[city.team_a]) == case
+
+
+@pytest.mark.django_db
+class TestReturnsAndTimeline:
+    def test_return_pauses_and_completion_resumes_the_clock(self, city: Any, case_type: Any) -> None:
+        LetterTemplate.objects.create(
+            process=None,
+            kind="retur",
+            subject="Komplettering {{ arendenummer }}",
+            body="Till {{ kund }}: saknas {% for r in saknas %}[{{ r }}]{% endfor %} / {{ handlaggare }}, {{ gruppnummer }}",
+        )
+        case = register(city, case_type, received_at=timezone.now() - datetime.timedelta(days=1))
+        services.case_assign(actor=city.handler, case=case, assignee=city.handler)
+        reasons = [
+            ReturnReasonFactory(code="ATTEST", text="Attest saknas"),
+            ReturnReasonFactory(code="FFD", text="Förfallodatum saknas"),
+        ]
+        request = services.case_return_for_completion(actor=city.handler, case=case, reasons=reasons)
+        case.refresh_from_db()
+        assert case.status == CaseStatus.WAITING and case.due_at is None and case.first_response_at is not None
+        assert request.letter_subject == f"Komplettering {case.number}"
+        assert "[Attest saknas][Förfallodatum saknas]" in request.letter_body and "08-508 11 000" in request.letter_body
+        services.case_complete_by_customer(actor=city.contact_x, case=case, text="Här är attesten")
+        case.refresh_from_db()
+        assert case.status == CaseStatus.IN_PROGRESS and case.due_at is not None and case.paused_since is None
+        assert request.__class__.objects.get(pk=request.pk).completed_at is not None
+        kinds = list(case.events.values_list("kind", flat=True))
+        assert kinds == ["created", "assigned", "returned", "paused", "completed", "resumed"]
+
+    def test_default_letter_states_what_is_missing_who_and_the_group_number(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        request = services.case_return_for_completion(
+            actor=city.handler, case=case, reasons=[ReturnReasonFactory(text="Kontering saknas")], free_text="Fakturakopia"
+        )
+        for expected in (
+            "Kontering saknas",
+            "Fakturakopia",
+            case.number,
+            "Team A",
+            "08-508 11 000",
+            str(city.handler.get_full_name()),
+        ):
+            assert expected in request.letter_body
+
+    def test_return_needs_a_reason(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        with pytest.raises(ValidationError):
+            services.case_return_for_completion(actor=city.handler, case=case, reasons=[])
+
+    def test_internal_notes_are_never_shown_to_the_customer(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type, actor=city.contact_x)
+        services.case_add_note(actor=city.handler, case=case, text="Ring controllern")
+        services.case_reply(actor=city.handler, case=case, text="Vi betalar fakturan i morgon.")
+        staff_view = list(CaseEvent.objects.visible_to(city.handler).filter(case=case).values_list("kind", flat=True))
+        contact_view = list(CaseEvent.objects.visible_to(city.contact_x).filter(case=case).values_list("kind", flat=True))
+        assert "note" in staff_view and "note" not in contact_view and "message_out" in contact_view
+        assert not CaseEvent.objects.visible_to(city.contact_y).filter(case=case).exists()
+
+    def test_close_reopen_void(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        services.case_close(actor=city.handler, case=case, first_contact_resolved=True)
+        assert case.status == CaseStatus.CLOSED and case.first_contact_resolved
+        with pytest.raises(ValidationError):
+            services.case_void(actor=city.handler, case=case, reason="fel")
+        services.case_reopen(actor=None, case=case, reason="Kunden svarade på ett avslutat ärende")
+        with pytest.raises(ValidationError):
+            services.case_void(actor=city.handler, case=case, reason=" ")
+        services.case_void(actor=city.handler, case=case, reason="Dubblett av EK-2026-000009")
+        assert Case.objects.get(pk=case.pk).status == CaseStatus.VOIDED
+        assert case.events.filter(kind=EventKind.VOIDED).exists()
+
+
+@pytest.mark.django_db
+def test_handlers_see_their_teams_cases_only(city: Any, case_type: Any) -> None:
+    case = register(city, case_type)
+    assert list(Case.objects.visible_to(city.handler)) == [case]
+    assert list(Case.objects.visible_to(city.unit_manager)) == [case]
+    assert list(Case.objects.visible_to(city.contact_x)) == [case]
+    for persona in ("handler_b", "contact_y", "outsider"):
+        assert not Case.objects.visible_to(city.users[persona]).exists(), persona
+    # a payroll handler whose team also handles customer X for another process does not see X's supplier-invoice cases
+    from ester.organisation.tests.factories import HandlingAssignmentFactory, ProcessFactory, TeamFactory
+
+    payroll_team = TeamFactory(unit=city.unit1, name="Lön 1")
+    HandlingAssignmentFactory(
+        customer=city.customer_x, process=ProcessFactory(code="LON", area=city.other_area), team=payroll_team
+    )
+    payroll_handler = UserFactory(username="lon")
+    RoleAssignmentFactory(user=payroll_handler, role=Role.HANDLER, team=payroll_team)
+    assert not Case.objects.visible_to(payroll_handler).exists()
