@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from ester.accounts.models import User
 from ester.agreements.models import LeadTime
-from ester.cases import leadtime
+from ester.cases import leadtime, notify
 from ester.cases.choices import OPEN_STATUSES, CaseChannel, CaseStatus, EventKind, LetterKind, Priority
 from ester.cases.models import Absence, Case, CaseEvent, CaseNumberSequence, CaseType, LetterTemplate, ReturnReason, ReturnRequest
 from ester.core.access import Action, Role, can
@@ -206,6 +206,7 @@ def case_register(
         sender=sender_name.strip(),
         team=team.name,
     )
+    transaction.on_commit(lambda: notify.case_registered(case.pk))
     return case
 
 
@@ -246,6 +247,8 @@ def case_assign(*, actor: User | None, case: Case, assignee: User | None) -> Cas
         fields.append("status")
     _save(case, *fields)
     _event(case, EventKind.ASSIGNED, actor=actor, internal=True, assignee=str(assignee) if assignee else None)
+    if assignee is not None and assignee != actor:
+        transaction.on_commit(lambda: notify.case_assigned(case.pk, assignee.pk))
     return case
 
 
@@ -313,7 +316,9 @@ def case_reply(*, actor: User, case: Case, text: str) -> CaseEvent:
     fields = _mark_first_response(case, now)
     if fields:
         _save(case, *fields)
-    return _event(case, EventKind.MESSAGE_OUT, actor=actor, text=text.strip(), at=now)
+    event = _event(case, EventKind.MESSAGE_OUT, actor=actor, text=text.strip(), at=now)
+    transaction.on_commit(lambda: notify.reply_sent(event.pk))
+    return event
 
 
 def letter_template(case: Case, kind: str, language: str = "sv") -> LetterTemplate | None:
@@ -383,6 +388,7 @@ def case_return_for_completion(*, actor: User, case: Case, reasons: Sequence[Ret
     _event(case, EventKind.PAUSED, actor=actor, at=now, internal=True)
     case_recompute_due(case, save=False)
     _save(case, *fields, "due_at", "first_response_due_at")
+    transaction.on_commit(lambda: notify.return_request_sent(request.pk))
     return request
 
 

@@ -115,6 +115,34 @@ def world(city: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     )
     doc.file.save(f"{sha}.pdf", ContentFile(pdf), save=False)
     doc.save()
+    # A case of Z with its timeline, a document and a return request.
+    from ester.cases.models import Case, CaseDocument, CaseEvent, CaseType, ReturnReason, ReturnRequest
+
+    case_type = CaseType.objects.create(pk=900_024, process=city.process, code="ZCT", name="Zeta-ärendetyp")
+    reason = ReturnReason.objects.create(pk=900_025, code="ZRR", text="Zeta-orsak")
+    case = Case.objects.create(
+        pk=900_020,
+        number="EK-2026-900020",
+        area=city.area,
+        customer=z,
+        process=city.process,
+        case_type=case_type,
+        channel="epost",
+        sender_name="Zelda Zeta",
+        subject="zeta-hemlig-anteckning",
+        received_at=datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC),
+        team=city.team_b,
+    )
+    CaseEvent.objects.create(pk=900_021, case=case, kind="created", at=case.received_at, text="zeta-hemlig-anteckning")
+    case_doc = CaseDocument(
+        pk=900_022, case=case, original_name="zeta.pdf", content_type="application/pdf", size=len(pdf), sha256=sha
+    )
+    case_doc.file.save(sha, ContentFile(pdf), save=False)
+    case_doc.save()
+    request = ReturnRequest.objects.create(
+        pk=900_023, case=case, letter_subject="Z", letter_body="zeta-hemlig-anteckning", sent_at=case.received_at
+    )
+    request.reasons.set([reason])
     # Reference data (public to all staff and to contacts): reached, never asserted blind.
     price_list = PriceList.objects.create(pk=900_010, year=2013, name="Prislista 2013")
     service = Service.objects.create(
@@ -129,8 +157,8 @@ def world(city: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     contact_z = f.UserFactory(username="contact_z")
     f.RoleAssignmentFactory(user=contact_z, role=Role.CUSTOMER_CONTACT, customer=z)
     users = dict(city.users, handler_z=handler_z, contact_z=contact_z)
-    customer_keys = [str(pk) for pk in range(900_001, 900_010)]
-    keys = customer_keys + [str(pk) for pk in range(900_010, 900_014)]
+    customer_keys = [str(pk) for pk in [*range(900_001, 900_010), *range(900_020, 900_024)]]
+    keys = customer_keys + [str(pk) for pk in [*range(900_010, 900_014), 900_024, 900_025]]
     return {"users": users, "keys": keys, "customer_keys": set(customer_keys), "customer": z}
 
 
