@@ -9,6 +9,8 @@ urlpatterns = [
     path("organisation/", include("ester.organisation.urls")),
     path("avtal/", include("ester.agreements.urls")),
     path("portal/", include("ester.portal.urls")),
+    path("arenden/ledning/", include("ester.cases.urls_manage")),
+    path("arenden/", include("ester.cases.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,3 @@
+
+app_name = "cases_manage"
+urlpatterns: list = []
