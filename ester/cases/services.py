@@ -21,8 +21,18 @@ from django.utils.translation import gettext as _
 from ester.accounts.models import User
 from ester.agreements.models import LeadTime
 from ester.cases import leadtime, notify
-from ester.cases.choices import OPEN_STATUSES, CaseChannel, CaseStatus, EventKind, LetterKind, Priority
-from ester.cases.models import Absence, Case, CaseEvent, CaseNumberSequence, CaseType, LetterTemplate, ReturnReason, ReturnRequest
+from ester.cases.choices import OPEN_STATUSES, CaseChannel, CaseStatus, EventKind, LetterKind, LinkKind, Priority
+from ester.cases.models import (
+    Absence,
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseNumberSequence,
+    CaseType,
+    LetterTemplate,
+    ReturnReason,
+    ReturnRequest,
+)
 from ester.core.access import Action, Role, can
 from ester.core.services import require
 from ester.organisation.models import Area, Customer, RoleAssignment, Team
@@ -445,3 +455,92 @@ def case_void(*, actor: User, case: Case, reason: str) -> Case:
     _save(case, "status", "status_reason", "resolved_at")
     _event(case, EventKind.VOIDED, actor=actor, text=reason.strip())
     return case
+
+
+# --- links, merge and split -------------------------------------------------------------
+
+
+def _link(from_case: Case, to_case: Case, kind: str) -> None:
+    CaseLink.objects.get_or_create(from_case=from_case, to_case=to_case, kind=kind)
+
+
+@transaction.atomic
+def case_link(*, actor: User, case: Case, other: Case, kind: str = LinkKind.RELATED) -> None:
+    """Mark two cases as related (or one as a possible reply to the other)."""
+    require(case.pk != other.pk, _("Ett ärende kan inte länkas till sig självt."))
+    require(can(actor, other, Action.VIEW), _("Ärendet finns inte."), "other")
+    _link(case, other, kind)
+    _event(case, EventKind.LINKED, actor=actor, internal=True, other=other.number, link=kind)
+    _event(other, EventKind.LINKED, actor=actor, internal=True, other=case.number, link=kind)
+
+
+@transaction.atomic
+def case_merge(*, actor: User, case: Case, into: Case) -> Case:
+    """Merge a duplicate into another case of the same customer.
+
+    Nothing moves and nothing is deleted: the duplicate is voided with the
+    reason "Sammanslaget med …", keeps its documents and timeline, and both
+    timelines point at each other.
+    """
+    _require_open(case)
+    require(case.pk != into.pk, _("Ett ärende kan inte slås samman med sig självt."))
+    require(can(actor, into, Action.VIEW), _("Ärendet finns inte."), "into")
+    require(
+        case.customer_id == into.customer_id,
+        _("Bara ärenden från samma kund kan slås samman (%(a)s och %(b)s).") % {"a": case.customer, "b": into.customer},
+        "into",
+    )
+    require(into.is_open, _("%(number)s är inte öppet. Återöppna det först.") % {"number": into.number}, "into")
+    _link(case, into, LinkKind.MERGED_INTO)
+    reason = _("Sammanslaget med %(number)s") % {"number": into.number}
+    case.status = CaseStatus.VOIDED
+    case.status_reason = reason
+    case.resolved_at = timezone.now()
+    _save(case, "status", "status_reason", "resolved_at")
+    _event(case, EventKind.MERGED, actor=actor, text=reason, into=into.number)
+    _event(
+        into,
+        EventKind.MERGED,
+        actor=actor,
+        text=_("%(number)s har slagits samman med detta ärende") % {"number": case.number},
+        source=case.number,
+    )
+    return into
+
+
+@transaction.atomic
+def case_split(*, actor: User, case: Case, subject: str, case_type: CaseType | None = None, description: str = "") -> Case:
+    """Break out part of a case as a new case (same customer, sender and received time)."""
+    _require_open(case)
+    new = case_register(
+        actor=actor,
+        customer=case.customer,
+        case_type=case_type or case.case_type,
+        channel=case.channel,
+        sender_name=case.sender_name,
+        sender_email=case.sender_email,
+        sender_phone=case.sender_phone,
+        subject=subject,
+        description=description,
+        received_at=case.received_at,
+        secret=case.secret,
+        personal_data=case.personal_data,
+    )
+    _link(new, case, LinkKind.SPLIT_FROM)
+    _event(
+        case,
+        EventKind.LINKED,
+        actor=actor,
+        text=_("Delar av ärendet har brutits ut till %(number)s") % {"number": new.number},
+        other=new.number,
+        link=LinkKind.SPLIT_FROM,
+    )
+    _event(
+        new,
+        EventKind.LINKED,
+        actor=actor,
+        text=_("Utbrutet från %(number)s") % {"number": case.number},
+        other=case.number,
+        link=LinkKind.SPLIT_FROM,
+    )
+    return new

@@ -218,3 +218,38 @@ def test_handlers_see_their_teams_cases_only(city: Any, case_type: Any) -> None:
     payroll_handler = UserFactory(username="lon")
     RoleAssignmentFactory(user=payroll_handler, role=Role.HANDLER, team=payroll_team)
     assert not Case.objects.visible_to(payroll_handler).exists()
+
+
+@pytest.mark.django_db
+class TestLinksMergeSplit:
+    def test_merge_voids_the_duplicate_and_keeps_everything(self, city: Any, case_type: Any) -> None:
+        first = register(city, case_type)
+        duplicate = register(city, case_type)
+        services.case_merge(actor=city.handler, case=duplicate, into=first)
+        duplicate.refresh_from_db()
+        assert duplicate.status == CaseStatus.VOIDED and first.number in duplicate.status_reason
+        assert duplicate.links_out.get().to_case == first
+        assert first.events.filter(kind=EventKind.MERGED).exists() and duplicate.events.filter(kind=EventKind.MERGED).exists()
+
+    def test_merge_across_customers_is_refused(self, city: Any, case_type: Any) -> None:
+        from ester.organisation.tests.factories import HandlingAssignmentFactory
+
+        HandlingAssignmentFactory(customer=city.customer_y, process=city.process, team=city.team_a)
+        x_case = register(city, case_type)
+        y_case = register(city, case_type, customer=city.customer_y)
+        with pytest.raises(ValidationError, match="samma kund"):
+            services.case_merge(actor=city.handler, case=y_case, into=x_case)
+        assert Case.objects.get(pk=y_case.pk).status == CaseStatus.NEW
+
+    def test_split_creates_a_linked_case_with_the_same_received_time(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        new = services.case_split(actor=city.handler, case=case, subject="Faktura 4712 (i samma brev)")
+        assert new.received_at == case.received_at and new.customer == case.customer and new.number != case.number
+        assert new.links_out.get().to_case == case
+
+    def test_link_needs_a_visible_case(self, city: Any, case_type: Any) -> None:
+        a, b = register(city, case_type), register(city, case_type)
+        services.case_link(actor=city.handler, case=a, other=b)
+        assert a.links_out.get().to_case == b
+        with pytest.raises(ValidationError):
+            services.case_link(actor=city.handler_b, case=b, other=a)
