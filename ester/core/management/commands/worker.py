@@ -5,7 +5,9 @@ With the database backend (the default) this is ``django_tasks_db``'s
 django-rq's ``rqworker`` on the given queues (with RQ's scheduler, for
 deferred tasks).  Either way a :class:`Heartbeat` thread updates this
 worker's ``WorkerHeartbeat`` row every few seconds, which ``/healthz``
-reads to tell whether background work is being done.
+reads to tell whether background work is being done, and a
+:class:`~ester.cases.sweep.SweepScheduler` thread records lead-time warnings
+and breaches every ``ESTER_SWEEP_INTERVAL`` seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.management.commands.db_worker import valid_backend_name as db_worker_valid_backend_name
 
+from ester.cases.sweep import SweepScheduler
 from ester.core.models import WorkerHeartbeat
 
 logger = logging.getLogger("ester.worker")
@@ -112,12 +115,15 @@ class HeartbeatWorker(Worker):
     def __init__(self, *, heartbeat_every: float = HEARTBEAT_SECONDS, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.heartbeat = Heartbeat(worker_id=self.worker_id, backend="database", every=heartbeat_every)
+        self.sweeper = SweepScheduler()  # lead-time warnings and breaches every ESTER_SWEEP_INTERVAL seconds
 
     def run(self) -> None:
         self.heartbeat.start()
+        self.sweeper.start()
         try:
             super().run()
         finally:
+            self.sweeper.stop()
             self.heartbeat.stop()
             connections.close_all()
 
@@ -198,6 +204,8 @@ class Command(DbWorkerCommand):
         worker_id = f"rq-{socket.gethostname()}-{os.getpid()}-{get_random_string(6)}"
         heartbeat = Heartbeat(worker_id=worker_id, backend="rq")
         heartbeat.start()
+        sweeper = SweepScheduler()
+        sweeper.start()
         try:
             call_command(
                 "rqworker",
@@ -210,4 +218,5 @@ class Command(DbWorkerCommand):
                 name=worker_id,
             )
         finally:
+            sweeper.stop()
             heartbeat.stop()
