@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from ester.agreements.api import AgreementViewSet, PriceListViewSet, ServiceViewSet
+from ester.cases.api import CaseViewSet
 from ester.organisation.api import CustomerViewSet
 
 router = DefaultRouter()
@@ -10,4 +11,5 @@ router.register("customers", CustomerViewSet, basename="api-customer")
 router.register("services", ServiceViewSet, basename="api-service")
 router.register("price-lists", PriceListViewSet, basename="api-price-list")
 router.register("agreements", AgreementViewSet, basename="api-agreement")
+router.register("cases", CaseViewSet, basename="api-case")
 urlpatterns = router.urls

@@ -1,0 +1,439 @@
+"""API of cases: register a case (for e-forms of other systems), list and read cases, add a message.
+
+Scoped like the user interface: the list and the detail read through
+``ester/cases/selectors_api.py`` (``visible_to(user)``), every action on one
+case looks it up in the caller's scope first (404 for another customer's
+case, before the request body is even read), and writes go through the
+services, whose Swedish validation messages come back as 400 per field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from ester.agreements.api import CustomerRefSerializer
+from ester.cases.choices import CaseChannel, CaseStatus, EventKind
+from ester.cases.models import Case, CaseDocument, CaseEvent, CaseType, ReturnReason, ReturnRequest
+from ester.cases.selectors_api import (
+    case_api_detail_list,
+    case_api_list,
+    case_type_by_code,
+    customer_for_new_case,
+    writes_as_customer,
+)
+from ester.cases.services import case_add_note, case_register, case_reply
+from ester.cases.services_messages import case_customer_message
+from ester.core.api import DATE, INT, STR, QueryFilters, ScopedReadOnlyViewSet, query_parameter
+from ester.organisation.api import ProcessRefSerializer, TeamSerializer
+
+
+def service_errors(error: DjangoValidationError, *, rename: dict[str, str] | None = None) -> ValidationError:
+    """A service's ValidationError as DRF's 400 body: one key per field, each with Swedish messages."""
+    if not hasattr(error, "error_dict"):
+        return ValidationError({api_settings.NON_FIELD_ERRORS_KEY: error.messages})
+    body: dict[str, list[str]] = {}
+    for field, messages in error.message_dict.items():
+        key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else (rename or {}).get(field, field)
+        body.setdefault(key, []).extend(messages)
+    return ValidationError(body)
+
+
+def _person(user: Any) -> str | None:
+    if user is None:
+        return None
+    return str(user.get_full_name() or user.username)
+
+
+def _messages(name: str, what: str) -> dict[str, Any]:
+    """Swedish error messages for an input field that name the field and say what to send.
+
+    DRF fills in ``{max_length}``, ``{min_value}``, ``{input}`` … with ``str.format``."""
+    return {
+        "required": _("Fältet %(name)s saknas: %(what)s.") % {"name": name, "what": what},
+        "blank": _("Fältet %(name)s är tomt: %(what)s.") % {"name": name, "what": what},
+        "null": _("Fältet %(name)s får inte vara null: %(what)s.") % {"name": name, "what": what},
+        "invalid": _("Fältet %(name)s har ett ogiltigt värde: %(what)s.") % {"name": name, "what": what},
+        "max_length": _("Fältet %(name)s får vara högst {max_length} tecken.") % {"name": name},
+        "max_string_length": _("Fältet %(name)s har ett för stort värde.") % {"name": name},
+        "min_value": _("Fältet %(name)s måste vara minst {min_value}.") % {"name": name},
+        "max_value": _("Fältet %(name)s får vara högst {max_value}.") % {"name": name},
+        "invalid_choice": _("Okänt värde ”{input}” i fältet %(name)s: %(what)s.") % {"name": name, "what": what},
+        "not_a_dict": _("Fältet %(name)s måste vara ett JSON-objekt (nyckel: värde).") % {"name": name},
+        "date": _("Fältet %(name)s måste vara en tidpunkt, inte bara ett datum: %(what)s.") % {"name": name, "what": what},
+        "make_aware": _("Fältet %(name)s: tidpunkten finns inte i tidszonen {timezone}.") % {"name": name},
+        "overflow": _("Fältet %(name)s ligger utanför det tillåtna tidsintervallet.") % {"name": name},
+        "no_name": _("Fältet %(name)s: filen saknar namn.") % {"name": name},
+        "empty": _("Fältet %(name)s: filen är tom.") % {"name": name},
+        "max_length_file": _("Fältet %(name)s: filnamnet är för långt.") % {"name": name},
+    }
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+class CaseTypeRefSerializer(serializers.ModelSerializer[CaseType]):
+    class Meta:
+        model = CaseType
+        fields = ["code", "name"]
+
+
+class CaseSerializer(serializers.ModelSerializer[Case]):
+    """One row of the case list."""
+
+    customer = CustomerRefSerializer(read_only=True)
+    case_type = CaseTypeRefSerializer(read_only=True)
+    process = ProcessRefSerializer(read_only=True)
+    team = TeamSerializer(read_only=True)
+    # Plain strings: a choice set used in two components, under a field name another app uses for
+    # other choices (agreements' status, variants' channel), makes drf-spectacular warn about the
+    # enum's name. The channel's enum is in the request of POST /cases/ (CaseCreateChannelEnum).
+    status = serializers.CharField(read_only=True, help_text="Status: " + ", ".join(CaseStatus.values) + ".")
+    channel = serializers.CharField(read_only=True, help_text="Kanal: " + ", ".join(CaseChannel.values) + ".")
+    assignee = serializers.SerializerMethodField(help_text="Handläggarens namn; null när ärendet ligger i teamets kö.")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "status",
+            "customer",
+            "process",
+            "case_type",
+            "channel",
+            "subject",
+            "sender_name",
+            "received_at",
+            "due_at",
+            "resolved_at",
+            "urgent",
+            "priority",
+            "team",
+            "assignee",
+        ]
+        read_only_fields = fields
+
+    def get_assignee(self, case: Case) -> str | None:
+        return _person(case.assignee)
+
+
+class CaseEventSerializer(serializers.ModelSerializer[CaseEvent]):
+    """One line of the timeline; a customer contact never gets an internal one."""
+
+    kind = serializers.ChoiceField(choices=EventKind.choices, read_only=True)
+    actor = serializers.SerializerMethodField(help_text="Vem som gjorde det; null för systemet.")
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "kind", "text", "internal", "actor"]
+        read_only_fields = fields
+
+    def get_actor(self, event: CaseEvent) -> str | None:
+        return _person(event.actor)
+
+
+class CaseDocumentSerializer(serializers.ModelSerializer[CaseDocument]):
+    name = serializers.CharField(source="original_name", read_only=True)
+
+    class Meta:
+        model = CaseDocument
+        fields = ["id", "name", "content_type", "size", "sha256", "internal", "uploaded_at"]
+        read_only_fields = fields
+
+
+class ReturnReasonRefSerializer(serializers.ModelSerializer[ReturnReason]):
+    class Meta:
+        model = ReturnReason
+        fields = ["code", "text"]
+
+
+class LetterSerializer(serializers.Serializer[Any]):
+    subject = serializers.CharField(source="letter_subject", read_only=True)
+    body = serializers.CharField(source="letter_body", read_only=True)
+
+
+class CaseReturnRequestSerializer(serializers.ModelSerializer[ReturnRequest]):
+    reasons = ReturnReasonRefSerializer(many=True, read_only=True)
+    letter = LetterSerializer(source="*", read_only=True, help_text="Brevet som skickades till kunden.")
+    sent_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReturnRequest
+        fields = ["id", "reasons", "free_text", "letter", "sent_at", "sent_by", "completed_at"]
+        read_only_fields = fields
+
+    def get_sent_by(self, request: ReturnRequest) -> str | None:
+        return _person(request.sent_by)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    timeline = CaseEventSerializer(source="api_events", many=True, read_only=True)
+    documents = CaseDocumentSerializer(source="api_documents", many=True, read_only=True)
+    return_requests = CaseReturnRequestSerializer(source="api_return_requests", many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "status_reason",
+            "sender_email",
+            "sender_phone",
+            "description",
+            "fields",
+            "registered_at",
+            "first_response_due_at",
+            "first_response_at",
+            "paused_since",
+            "timeline",
+            "documents",
+            "return_requests",
+        ]
+        read_only_fields = fields
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+class CaseCreateSerializer(serializers.Serializer[Any]):
+    """A case sent by another system (an e-form) or a customer's own integration."""
+
+    customer = serializers.IntegerField(
+        min_value=1, help_text="Kundens id.", error_messages=_messages("customer", "ange kundens id (ett heltal)")
+    )
+    case_type = serializers.CharField(
+        max_length=40,
+        help_text="Ärendetypens kod, t.ex. LEVMAN.",
+        error_messages=_messages("case_type", "ange ärendetypens kod"),
+    )
+    channel = serializers.ChoiceField(
+        choices=CaseChannel.choices,
+        default=CaseChannel.EFORM,
+        help_text="Hur ärendet kom in; eblankett om inget anges.",
+        error_messages=_messages("channel", _("tillåtna värden: %(values)s") % {"values": ", ".join(CaseChannel.values)}),
+    )
+    sender_name = serializers.CharField(
+        max_length=200, help_text="Avsändarens namn.", error_messages=_messages("sender_name", "ange avsändarens namn")
+    )
+    sender_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=254,
+        error_messages=_messages("sender_email", "ange en e-postadress som namn@exempel.se"),
+    )
+    sender_phone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        error_messages=_messages("sender_phone", "ange ett telefonnummer"),
+    )
+    subject = serializers.CharField(
+        max_length=300, help_text="Rubrik som beskriver ärendet.", error_messages=_messages("subject", "ange en rubrik")
+    )
+    description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20000,
+        error_messages=_messages("description", "ange beskrivningen som text"),
+    )
+    received_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="När underlaget kom in (ISO 8601); nu om inget anges. Får inte ligga i framtiden.",
+        error_messages=_messages("received_at", "ange en tidpunkt som 2026-03-02T09:00:00+01:00"),
+    )
+    fields = serializers.DictField(  # type: ignore[assignment]  # the form's fields; Serializer.fields is popped by DRF's metaclass
+        required=False,
+        default=dict,
+        help_text="Blankettens fält som nyckel: värde; ärendetypens obligatoriska fält krävs.",
+        error_messages=_messages("fields", "skicka ett JSON-objekt"),
+    )
+
+
+class CaseCreatedSerializer(serializers.ModelSerializer[Case]):
+    status = serializers.CharField(read_only=True, help_text="Status: ny för ett nytt ärende.")
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "status", "received_at", "due_at"]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.Serializer[Any]):
+    text = serializers.CharField(
+        max_length=20000, help_text="Meddelandets text.", error_messages=_messages("text", "skriv ett meddelande")
+    )
+    internal = serializers.BooleanField(
+        default=False,
+        help_text="true: intern anteckning som kunden aldrig ser (bara personal). false: svar till kunden "
+        "(personal) eller meddelande från kunden (kundkontakt).",
+        error_messages=_messages("internal", "ange true eller false"),
+    )
+
+
+def _missing_required_fields(case_type: CaseType, values: dict[str, Any]) -> list[str]:
+    """Swedish messages for the case type's required form fields that are missing or empty."""
+    missing = []
+    for spec in case_type.portal_fields or []:
+        if not isinstance(spec, dict) or not spec.get("required") or not spec.get("name"):
+            continue
+        value = values.get(spec["name"])
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(
+                _("Fältet %(label)s (%(name)s) krävs för ärendetypen %(type)s.")
+                % {"label": spec.get("label") or spec["name"], "name": spec["name"], "type": case_type.code}
+            )
+    return missing
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Ärenden",
+        description="Ärenden som den inloggade får se (samma urval som i gränssnittet), senast inkomna först.",
+        parameters=[
+            query_parameter("status", STR, "Ärendets status.", enum=CaseStatus.values),
+            query_parameter("customer", INT, "Kundens id."),
+            query_parameter("team", INT, "Handläggande teams id."),
+            query_parameter("case_type", STR, "Ärendetypens kod, t.ex. LEVMAN."),
+            query_parameter("received_from", DATE, "Inkomna denna dag eller senare (ÅÅÅÅ-MM-DD)."),
+            query_parameter("received_to", DATE, "Inkomna denna dag eller tidigare (ÅÅÅÅ-MM-DD)."),
+            query_parameter("q", STR, "Sök i ärendenummer och rubrik."),
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="Ärende",
+        description="Ett ärende med tidslinje, dokument och begäranden om komplettering. En kundkontakt ser aldrig "
+        "interna anteckningar eller interna dokument. 404 för okänt ärende och för ärende utanför behörigheten.",
+    ),
+)
+class CaseViewSet(ScopedReadOnlyViewSet):
+    serializer_class = CaseSerializer
+    detail_serializer_class = CaseDetailSerializer
+    list_selector = staticmethod(case_api_list)
+    detail_selector = staticmethod(case_api_detail_list)
+
+    def list_filters(self, filters: QueryFilters) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "status": filters.choice("status", CaseStatus.values),
+            "customer": filters.integer("customer"),
+            "team": filters.integer("team"),
+            "received_from": filters.date("received_from"),
+            "received_to": filters.date("received_to"),
+            "q": filters.text("q"),
+        }
+        code = filters.text("case_type", max_length=40)
+        if code:
+            case_type = case_type_by_code(self.request.user, code)
+            if case_type is None:
+                filters.invalid("case_type", _("Okänd ärendetyp ”%(code)s” i parametern case_type.") % {"code": code})
+            else:
+                kwargs["case_type"] = case_type.pk
+        start, end = kwargs["received_from"], kwargs["received_to"]
+        if start is not None and end is not None and start > end:
+            filters.invalid(
+                "received_to",
+                _("Parametern received_to (%(end)s) ligger före received_from (%(start)s).") % {"start": start, "end": end},
+            )
+        return kwargs
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "create":
+            return CaseCreateSerializer
+        return super().get_serializer_class()
+
+    @extend_schema(
+        summary="Registrera ärende",
+        description="Registrerar ett ärende, t.ex. från en e-blankett i ett annat system. Den inloggade måste få se "
+        "kunden (en kundkontakt registrerar för sin egen förvaltning). Svaret har ärendenumret. "
+        "400 med svenska meddelanden per fält.",
+        request=CaseCreateSerializer,
+        responses={201: CaseCreatedSerializer, 400: OpenApiResponse(description="Fel per fält, på svenska.")},
+    )
+    def create(self, request: Request) -> Response:
+        incoming = CaseCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        user = request.user
+        errors: dict[str, list[str]] = {}
+        customer = customer_for_new_case(user, data["customer"])
+        if customer is None:
+            errors["customer"] = [
+                _("Okänd kund %(id)s, eller en kund du inte kan registrera ärenden för.") % {"id": data["customer"]}
+            ]
+        case_type = case_type_by_code(user, data["case_type"])
+        if case_type is None:
+            errors["case_type"] = [_("Okänd ärendetyp ”%(code)s”.") % {"code": data["case_type"]}]
+        elif writes_as_customer(user) and not case_type.portal_enabled:
+            errors["case_type"] = [
+                _("Ärendetypen %(code)s kan inte skickas in av kunden; kontakta Serviceförvaltningen.") % {"code": case_type.code}
+            ]
+        elif missing := _missing_required_fields(case_type, data["fields"]):
+            errors["fields"] = missing
+        if errors:
+            raise ValidationError(errors)
+        assert customer is not None and case_type is not None
+        try:
+            case = case_register(
+                actor=user,  # type: ignore[arg-type]
+                customer=customer,
+                case_type=case_type,
+                channel=data["channel"],
+                sender_name=data["sender_name"],
+                sender_email=data["sender_email"],
+                sender_phone=data["sender_phone"],
+                subject=data["subject"],
+                description=data["description"],
+                received_at=data["received_at"],
+                fields=data["fields"],
+            )
+        except DjangoValidationError as error:
+            raise service_errors(error) from None
+        location = reverse("api-case-detail", kwargs={"pk": case.pk})
+        return Response(CaseCreatedSerializer(case).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    @extend_schema(
+        summary="Lägg till meddelande",
+        description="Personal: internal=true är en intern anteckning, annars ett svar till kunden. Kundkontakt: ett "
+        "meddelande från kunden; väntar ärendet på komplettering är meddelandet kompletteringen (klockan startar "
+        "igen), ett avslutat ärende öppnas igen. En kundkontakt som skickar internal=true får 403. "
+        "404 för ärende utanför behörigheten.",
+        request=MessageSerializer,
+        responses={
+            201: CaseEventSerializer,
+            400: OpenApiResponse(description="Fel per fält, på svenska."),
+            403: OpenApiResponse(description="En kundkontakt försökte skriva en intern anteckning."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="messages", serializer_class=MessageSerializer, pagination_class=None)
+    def messages(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()  # first: another customer's case is 404 whatever the body says
+        incoming = MessageSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        text, internal = incoming.validated_data["text"], incoming.validated_data["internal"]
+        user: Any = request.user
+        try:
+            if writes_as_customer(user):
+                if internal:
+                    raise PermissionDenied(_("Kundkontakter kan inte skriva interna anteckningar; skicka internal=false."))
+                event = case_customer_message(actor=user, case=case, text=text)
+            elif internal:
+                event = case_add_note(actor=user, case=case, text=text)
+            else:
+                event = case_reply(actor=user, case=case, text=text)
+        except DjangoValidationError as error:
+            raise service_errors(error) from None
+        return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
