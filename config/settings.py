@@ -251,15 +251,34 @@ SPECTACULAR_SETTINGS = {
 EMAIL_HOST = env_str("ESTER_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("ESTER_SMTP_PORT", 25, minimum=1, maximum=65535)
 DEFAULT_FROM_EMAIL = env_str("ESTER_MAIL_FROM", "ester@serviceforvaltningen.example")
+EMAIL_HOST_USER = env_str("ESTER_SMTP_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_secret("ESTER_SMTP_PASSWORD") or ""
+_smtp_tls = env_choice("ESTER_SMTP_TLS", "none", ("none", "starttls", "ssl"))
+EMAIL_USE_TLS = _smtp_tls == "starttls"
+EMAIL_USE_SSL = _smtp_tls == "ssl"
 
 # --- logging --------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    # Personal identity numbers never reach a log line: masked as YYMMDD-**** on every handler
+    # (Django's own handlers are replaced below so that none writes unfiltered).
+    "filters": {"mask_pii": {"()": "ester.core.pii.MaskPersonalIdentityNumbers"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_pii"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["mask_pii"]},
+    },
     "root": {"handlers": ["console"], "level": env_choice("ESTER_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"level": "INFO"},  # no handlers of its own: to the root's console, masked
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 ESTER_WORKER_STALE_SECONDS = env_int("ESTER_WORKER_STALE_SECONDS", 120, minimum=5)
