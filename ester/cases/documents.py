@@ -184,12 +184,12 @@ def validate_upload(upload: Any) -> ValidatedUpload:
     name = clean_name(getattr(upload, "name", None))
     size = int(getattr(upload, "size", None) or 0)
     limit = settings.ESTER_MAX_UPLOAD_BYTES
-    require(size > 0, _("Filen ”%(name)s” är tom.") % {"name": name}, "files")
+    require(size > 0, _("Filen ”%(name)s” är tom.") % {"name": name}, "uploads")
     require(
         size <= limit,
         _("Filen ”%(name)s” är %(size)s MB; största tillåtna storlek är %(limit)s MB.")
         % {"name": name, "size": _megabytes(size), "limit": _megabytes(limit)},
-        "files",
+        "uploads",
     )
     extension = name.rpartition(".")[2].lower() if "." in name else ""
     kind = FILE_KINDS.get(extension)
@@ -197,7 +197,7 @@ def validate_upload(upload: Any) -> ValidatedUpload:
         kind is not None,
         _("Filen ”%(name)s” har en filtyp som inte tas emot. Tillåtna filtyper: %(types)s.")
         % {"name": name, "types": allowed_types_text()},
-        "files",
+        "uploads",
     )
     assert kind is not None
     upload.seek(0)
@@ -210,7 +210,7 @@ def validate_upload(upload: Any) -> ValidatedUpload:
             "Spara filen i rätt format och försök igen. Tillåtna filtyper: %(types)s."
         )
         % {"name": name, "ext": extension, "label": kind.label, "types": allowed_types_text()},
-        "files",
+        "uploads",
     )
     return ValidatedUpload(upload=upload, name=name, size=size, content_type=kind.content_type, sha256=_sha256(upload))
 
@@ -225,7 +225,7 @@ def validate_uploads(uploads: Iterable[Any]) -> list[ValidatedUpload]:
         except ValidationError as error:
             problems.extend(error.messages)
     if problems:
-        raise ValidationError({"files": problems})
+        raise ValidationError({"uploads": problems})
     return checked
 
 
@@ -259,7 +259,7 @@ def _store(document: CaseDocument, checked: ValidatedUpload, written: StoredFile
         return
     checked.upload.seek(0)
     document.file.save(checked.name, File(checked.upload, name=checked.name), save=False)
-    written.created.append((storage, document.file.name))
+    written.created.append((storage, document.file.name or name))
 
 
 def store_document(

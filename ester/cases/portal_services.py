@@ -115,7 +115,7 @@ def _checked_uploads(uploads: Iterable[Any], errors: dict[str, list[str]]) -> li
         try:
             checked.append(validate_upload(upload))
         except ValidationError as error:
-            errors.setdefault("files", []).extend(error.messages)
+            errors.setdefault("uploads", []).extend(error.messages)
     return checked
 
 

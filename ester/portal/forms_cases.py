@@ -65,7 +65,7 @@ class SubmitForm(PortalForm):
 
     subject = forms.CharField(label=_("Rubrik"), max_length=300, required=False, help_text=_("Kort: vad underlaget gäller."))
     description = forms.CharField(label=_("Beskrivning"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
-    files = MultipleFileField(label=_("Bilagor"))
+    uploads = MultipleFileField(label=_("Bilagor"))
 
     def __init__(self, *args: Any, case_type: CaseType, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,7 +82,7 @@ class SubmitForm(PortalForm):
         self.fields = {**own, **self.fields}
         self.fields["subject"].widget.attrs.update({"required": True, "aria-required": "true"})
         self.fields["subject"].help_text = _("Obligatorisk. Kort: vad underlaget gäller.")
-        self.fields["files"].help_text = _files_help()
+        self.fields["uploads"].help_text = _files_help()
 
     def portal_values(self) -> dict[str, Any]:
         return {
@@ -94,8 +94,8 @@ class CompletionForm(PortalForm):
     text = forms.CharField(
         label=_("Vad kompletterar ni med?"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )
-    files = MultipleFileField(label=_("Bilagor"))
+    uploads = MultipleFileField(label=_("Bilagor"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = _files_help()
+        self.fields["uploads"].help_text = _files_help()

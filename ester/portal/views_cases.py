@@ -86,7 +86,7 @@ def case_new(request: HttpRequest, pk: int) -> HttpResponse:
                 fields=form.portal_values(),
                 subject=form.cleaned_data["subject"],
                 description=form.cleaned_data["description"],
-                uploads=form.cleaned_data["files"],
+                uploads=form.cleaned_data["uploads"],
             )
         except ValidationError as error:
             form.add_service_error(error)
@@ -135,7 +135,7 @@ def case_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             case_answer_completion(
-                actor=_actor(request), case=case, text=form.cleaned_data["text"], uploads=form.cleaned_data["files"]
+                actor=_actor(request), case=case, text=form.cleaned_data["text"], uploads=form.cleaned_data["uploads"]
             )
         except ValidationError as error:
             form.add_service_error(error)
