@@ -166,7 +166,7 @@ def _sweep_breaches(now: datetime.datetime, size: int) -> int:
     candidates = _running().filter(breached_at__isnull=True, due_at__lt=now)
     breached = 0
     for rows in _batches(candidates, size):
-        texts = {pk: (f"Ledtiden gick ut {_local(due)}.", {"due_at": due.isoformat()}) for pk, due in rows}
+        texts = {pk: (f"Ledtiden gick ut {_local(due)}.", {"due_at": timezone.localtime(due).isoformat()}) for pk, due in rows}
         breached += _claim(EventKind.BREACH, candidates, "breached_at", now, texts)
     return breached
 
@@ -195,7 +195,7 @@ def _sweep_warnings(now: datetime.datetime, size: int, policies: _Policies) -> i
                 minutes = max(0, int(state.remaining.total_seconds() // 60))
                 texts[case.pk] = (
                     f"Ledtiden går ut {_local(state.due)}; {minutes // 60} h {minutes % 60:02d} min arbetstid kvar.",
-                    {"due_at": state.due.isoformat(), "remaining_minutes": minutes},
+                    {"due_at": timezone.localtime(state.due).isoformat(), "remaining_minutes": minutes},
                 )
             if texts:
                 warned += _claim(EventKind.WARNING, candidates, "warned_at", now, texts)
