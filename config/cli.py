@@ -12,7 +12,13 @@ import os
 import sys
 
 #: Spellings on the command line that differ from the management command's module name.
-ALIASES = {"create-token": "create_token"}
+#: Hyphenated spellings of management commands (``ester sweep-lead-times`` → ``sweep_lead_times``).
+ALIASES = {
+    "create-token": "create_token",
+    "sweep-lead-times": "sweep_lead_times",
+    "recompute-due": "recompute_due",
+    "import-mail": "import_mail",
+}
 
 #: Subcommands that run without any configuration: they fall back to debug mode
 #: (and its throw-away secret key) when no secret key is configured.
