@@ -335,7 +335,9 @@ def deliver(case_id: int, build: Callable[[Case], Outgoing | None]) -> str | Non
 
     The case row is locked while this runs, so two runs of the same task cannot both
     send; the line is written only after the SMTP server took the mail, in the same
-    transaction. Returns the Message-ID sent, or None when nothing was sent."""
+    transaction. Returns the Message-ID sent, or None when nothing was sent.
+    (On SQLite that transaction holds the write lock while the server answers, at most
+    ``SMTP_TIMEOUT_SECONDS`` per step; PostgreSQL locks only the case's row.)"""
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("team", "area", "customer", "case_type").get(pk=case_id)
         mail = build(case)
