@@ -1,4 +1,4 @@
-"""API of cases: register a case (for e-forms of other systems), list and read cases, add a message.
+"""API of cases: register a case (for e-forms of other systems), list and read cases, add a message or a document.
 
 Scoped like the user interface: the list and the detail read through
 ``ester/cases/selectors_api.py`` (``visible_to(user)``), every action on one
@@ -19,13 +19,16 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from ester.agreements.api import CustomerRefSerializer
 from ester.cases.choices import CaseChannel, CaseStatus, EventKind
+from ester.cases.documents import case_document_add
 from ester.cases.models import Case, CaseDocument, CaseEvent, CaseType, ReturnReason, ReturnRequest
+from ester.cases.portal_services import clean_portal_fields, may_submit, portal_field_key
 from ester.cases.selectors_api import (
     case_api_detail_list,
     case_api_list,
@@ -259,7 +262,8 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
     fields = serializers.DictField(  # type: ignore[assignment]  # the form's fields; Serializer.fields is popped by DRF's metaclass
         required=False,
         default=dict,
-        help_text="Blankettens fält som nyckel: värde; ärendetypens obligatoriska fält krävs.",
+        help_text="Blankettens fält som nyckel: värde. Ärendetypens obligatoriska fält krävs och kontrolleras som i "
+        "kundportalen (datum, tal, e-post); allt som skickas sparas som det kom.",
         error_messages=_messages("fields", "skicka ett JSON-objekt"),
     )
 
@@ -273,6 +277,18 @@ class CaseCreatedSerializer(serializers.ModelSerializer[Case]):
         read_only_fields = fields
 
 
+class DocumentUploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(
+        help_text="Filen (multipart/form-data). Tillåtna typer: PDF, PNG, JPEG, TIFF, DOCX, XLSX, TXT, CSV, EML.",
+        error_messages=_messages("file", "skicka en fil som multipart/form-data"),
+    )
+    internal = serializers.BooleanField(
+        default=False,
+        help_text="true: internt dokument som kunden aldrig ser (bara personal).",
+        error_messages=_messages("internal", "ange true eller false"),
+    )
+
+
 class MessageSerializer(serializers.Serializer[Any]):
     text = serializers.CharField(
         max_length=20000, help_text="Meddelandets text.", error_messages=_messages("text", "skriv ett meddelande")
@@ -283,21 +299,6 @@ class MessageSerializer(serializers.Serializer[Any]):
         "(personal) eller meddelande från kunden (kundkontakt).",
         error_messages=_messages("internal", "ange true eller false"),
     )
-
-
-def _missing_required_fields(case_type: CaseType, values: dict[str, Any]) -> list[str]:
-    """Swedish messages for the case type's required form fields that are missing or empty."""
-    missing = []
-    for spec in case_type.portal_fields or []:
-        if not isinstance(spec, dict) or not spec.get("required") or not spec.get("name"):
-            continue
-        value = values.get(spec["name"])
-        if value is None or (isinstance(value, str) and not value.strip()):
-            missing.append(
-                _("Fältet %(label)s (%(name)s) krävs för ärendetypen %(type)s.")
-                % {"label": spec.get("label") or spec["name"], "name": spec["name"], "type": case_type.code}
-            )
-    return missing
 
 
 @extend_schema_view(
@@ -368,7 +369,7 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         user = request.user
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Any] = {}
         customer = customer_for_new_case(user, data["customer"])
         if customer is None:
             errors["customer"] = [
@@ -377,12 +378,13 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         case_type = case_type_by_code(user, data["case_type"])
         if case_type is None:
             errors["case_type"] = [_("Okänd ärendetyp ”%(code)s”.") % {"code": data["case_type"]}]
-        elif writes_as_customer(user) and not case_type.portal_enabled:
-            errors["case_type"] = [
-                _("Ärendetypen %(code)s kan inte skickas in av kunden; kontakta Serviceförvaltningen.") % {"code": case_type.code}
-            ]
-        elif missing := _missing_required_fields(case_type, data["fields"]):
-            errors["fields"] = missing
+        else:
+            if writes_as_customer(user) and customer is not None and not may_submit(case_type, customer):
+                errors["case_type"] = [_("Ärendetypen %(code)s kan inte skickas in av kunden.") % {"code": case_type.code}]
+            # The case type's form fields (required, dates, numbers): checked as in the portal, stored as sent.
+            _values, field_errors = clean_portal_fields(case_type, data["fields"])
+            if field_errors:
+                errors["fields"] = {key.removeprefix(portal_field_key("")): value for key, value in field_errors.items()}
         if errors:
             raise ValidationError(errors)
         assert customer is not None and case_type is not None
@@ -437,3 +439,38 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         except DjangoValidationError as error:
             raise service_errors(error) from None
         return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Lägg till dokument",
+        description="Laddar upp en fil till ärendet (multipart/form-data, fältet file). Filen sparas oförändrad med "
+        "SHA-256; för stor fil eller otillåten filtyp ger 400 med ett svenskt meddelande. Bara personal lägger till "
+        "interna dokument (en kundkontakt med internal=true får 403). 404 för ärende utanför behörigheten.",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={
+            201: CaseDocumentSerializer,
+            400: OpenApiResponse(description="Fel per fält, på svenska."),
+            403: OpenApiResponse(description="En kundkontakt försökte lägga till ett internt dokument."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="documents",
+        serializer_class=DocumentUploadSerializer,
+        parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,
+    )
+    def documents(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()  # first: another customer's case is 404 whatever the body says
+        incoming = DocumentUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        upload, internal = incoming.validated_data["file"], incoming.validated_data["internal"]
+        user: Any = request.user
+        if internal and writes_as_customer(user):
+            raise PermissionDenied(_("Kundkontakter kan inte lägga till interna dokument; skicka internal=false."))
+        try:
+            document = case_document_add(actor=user, case=case, upload=upload, internal=internal)
+        except DjangoValidationError as error:
+            # documents.py names the upload field of its forms; here it is ``file``.
+            raise service_errors(error, rename={"files": "file", "uploads": "file", "upload": "file"}) from None
+        return Response(CaseDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
