@@ -39,6 +39,7 @@ from ester.cases.selectors_api import (
 from ester.cases.services import case_add_note, case_register, case_reply
 from ester.cases.services_messages import case_customer_message
 from ester.core.api import DATE, INT, STR, QueryFilters, ScopedReadOnlyViewSet, query_parameter
+from ester.core.pii import mask_pii
 from ester.organisation.api import ProcessRefSerializer, TeamSerializer
 
 
@@ -104,6 +105,8 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     # enum's name. The channel's enum is in the request of POST /cases/ (CaseCreateChannelEnum).
     status = serializers.CharField(read_only=True, help_text="Status: " + ", ".join(CaseStatus.values) + ".")
     channel = serializers.CharField(read_only=True, help_text="Kanal: " + ", ".join(CaseChannel.values) + ".")
+    subject = serializers.SerializerMethodField(help_text="Rubrik; personnummer maskerade (ÅÅMMDD-****) i listan.")
+    sender_name = serializers.SerializerMethodField(help_text="Avsändare; personnummer maskerade i listan.")
     assignee = serializers.SerializerMethodField(help_text="Handläggarens namn; null när ärendet ligger i teamets kö.")
 
     class Meta:
@@ -127,6 +130,12 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "assignee",
         ]
         read_only_fields = fields
+
+    def get_subject(self, case: Case) -> str:
+        return mask_pii(case.subject)
+
+    def get_sender_name(self, case: Case) -> str:
+        return mask_pii(case.sender_name)
 
     def get_assignee(self, case: Case) -> str | None:
         return _person(case.assignee)
@@ -182,6 +191,9 @@ class CaseReturnRequestSerializer(serializers.ModelSerializer[ReturnRequest]):
 
 
 class CaseDetailSerializer(CaseSerializer):
+    # The case itself shows what was registered, whole (lists mask personal identity numbers).
+    subject = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    sender_name = serializers.CharField(read_only=True)  # type: ignore[assignment]
     timeline = CaseEventSerializer(source="api_events", many=True, read_only=True)
     documents = CaseDocumentSerializer(source="api_documents", many=True, read_only=True)
     return_requests = CaseReturnRequestSerializer(source="api_return_requests", many=True, read_only=True)
@@ -312,7 +324,12 @@ class MessageSerializer(serializers.Serializer[Any]):
             query_parameter("case_type", STR, "Ärendetypens kod, t.ex. LEVMAN."),
             query_parameter("received_from", DATE, "Inkomna denna dag eller senare (ÅÅÅÅ-MM-DD)."),
             query_parameter("received_to", DATE, "Inkomna denna dag eller tidigare (ÅÅÅÅ-MM-DD)."),
-            query_parameter("q", STR, "Sök i ärendenummer och rubrik."),
+            query_parameter(
+                "q",
+                STR,
+                "Sökord: ärendenummer, kund, avsändare, rubrik, beskrivning, meddelanden och dokumentnamn (interna "
+                "anteckningar bara för personal). Alla ord måste finnas; bästa träff först, högst 1 000 ärenden.",
+            ),
         ],
     ),
     retrieve=extend_schema(

@@ -8,15 +8,19 @@ of their own department and never an internal timeline line or document.
 from __future__ import annotations
 
 import datetime
-import importlib
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from ester.cases.models import Case, CaseDocument, CaseEvent, CaseType, ReturnRequest
+from ester.cases.search import search_cases
 from ester.core.access import Action, is_customer_contact
 from ester.organisation.models import Customer
+
+#: The most cases a word search gives the API (its largest page, too).
+SEARCH_LIMIT = 1000
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -52,21 +56,20 @@ def case_api_list(
     if received_to is not None:
         qs = qs.filter(received_at__lt=_day_start(received_to + datetime.timedelta(days=1)))
     if q:
-        qs = _search(user, qs, q)
+        return _search(user, qs, q)
     return qs.order_by("-received_at", "-id")
 
 
 def _search(user: Any, qs: QuerySet[Case], q: str) -> QuerySet[Case]:
-    """Words of ``q`` in the cases: the search module's when it is installed, else number or subject containing ``q``."""
-    try:
-        search_cases = getattr(importlib.import_module("ester.cases.search"), "search_cases", None)
-    except ModuleNotFoundError:
-        search_cases = None
-    if search_cases is None:
-        return qs.filter(Q(number__icontains=q) | Q(subject__icontains=q))
-    found = search_cases(user, q)
-    ids: Any = found.values("pk") if isinstance(found, QuerySet) else [case.pk for case in found]
-    return qs.filter(pk__in=ids)
+    """The cases of ``qs`` that the search module finds for ``q``, in its order (number matches first, then rank).
+
+    ``search_cases`` returns at most :data:`SEARCH_LIMIT` cases, which is also the API's largest page.
+    """
+    found = [case.pk for case in search_cases(user, q, limit=SEARCH_LIMIT)]
+    if not found:
+        return qs.none()
+    position = CaseWhen(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(found)), output_field=IntegerField())
+    return qs.filter(pk__in=found).order_by(position, "-id")
 
 
 def case_api_detail_list(user: Any) -> QuerySet[Case]:
