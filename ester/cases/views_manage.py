@@ -293,17 +293,14 @@ def _loan_page(request: HttpRequest, form: QueueLoanForm | None = None) -> HttpR
     loans: list[Any] = list(selectors.queue_loan_list(request.user, today))
     for loan in loans:
         loan.state = "active" if loan.start <= today <= loan.end else ("coming" if loan.start > today else "ended")
-    context = {
-        "nav": "cases-manage",
-        "loans": loans,
-        "today": today,
-        "form": form
-        or QueueLoanForm(
-            teams=selectors.manageable_teams(request.user, today),
-            borrowers=selectors.borrower_choices(today),
-            initial={"start": today, "end": today + datetime.timedelta(days=6)},
-        ),
-    }
+    if form is None:
+        teams = selectors.manageable_teams(request.user, today)
+        only = list(teams[:2])
+        initial: dict[str, Any] = {"start": today, "end": today + datetime.timedelta(days=6)}
+        if len(only) == 1:
+            initial["team"] = only[0].pk
+        form = QueueLoanForm(teams=teams, borrowers=selectors.borrower_choices(today), initial=initial)
+    context = {"nav": "cases-manage", "loans": loans, "today": today, "form": form}
     return render(request, "cases/manage_loans.html", context)
 
 
@@ -379,6 +376,7 @@ def right_first_time(request: HttpRequest) -> HttpResponse:
         "report": report,
         "show_area_picker": areas.count() > 1,
         "export_query": request.GET.urlencode(),
+        "may_manage": selectors.may_manage(request.user),
     }
     return render(request, "cases/manage_right_first_time.html", context)
 

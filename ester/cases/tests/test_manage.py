@@ -126,8 +126,11 @@ class TestPersonas:
         body = client.get(OVERVIEW).content.decode()
         assert RFT in body and LOANS not in body and ABSENCES not in body
         client.force_login(city.unit_manager)
-        body = client.get(OVERVIEW).content.decode()
-        assert LOANS in body and ABSENCES in body
+        for url in (OVERVIEW, RFT, LOANS, ABSENCES):
+            body = client.get(url).content.decode()
+            assert LOANS in body and ABSENCES in body and RFT in body, url
+        # the lending team is preselected when the manager has only one
+        assert client.get(LOANS).context["form"].initial["team"] == city.team_a.pk
 
 
 # --- queue loans --------------------------------------------------------------------
