@@ -14,7 +14,9 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -60,27 +62,34 @@ def _person(user: Any) -> str | None:
     return str(user.get_full_name() or user.username)
 
 
-def _messages(name: str, what: str) -> dict[str, Any]:
+def _fill(template: Any, values: dict[str, Any]) -> Any:
+    """``template % values``, translated when the message is shown (not when the module is imported)."""
+    return lazy(lambda: str(template) % values, str)()
+
+
+def _messages(name: str, what: Any) -> dict[str, Any]:
     """Swedish error messages for an input field that name the field and say what to send.
 
     DRF fills in ``{max_length}``, ``{min_value}``, ``{input}`` … with ``str.format``."""
+    both = {"name": name, "what": what}
+    only = {"name": name}
     return {
-        "required": _("Fältet %(name)s saknas: %(what)s.") % {"name": name, "what": what},
-        "blank": _("Fältet %(name)s är tomt: %(what)s.") % {"name": name, "what": what},
-        "null": _("Fältet %(name)s får inte vara null: %(what)s.") % {"name": name, "what": what},
-        "invalid": _("Fältet %(name)s har ett ogiltigt värde: %(what)s.") % {"name": name, "what": what},
-        "max_length": _("Fältet %(name)s får vara högst {max_length} tecken.") % {"name": name},
-        "max_string_length": _("Fältet %(name)s har ett för stort värde.") % {"name": name},
-        "min_value": _("Fältet %(name)s måste vara minst {min_value}.") % {"name": name},
-        "max_value": _("Fältet %(name)s får vara högst {max_value}.") % {"name": name},
-        "invalid_choice": _("Okänt värde ”{input}” i fältet %(name)s: %(what)s.") % {"name": name, "what": what},
-        "not_a_dict": _("Fältet %(name)s måste vara ett JSON-objekt (nyckel: värde).") % {"name": name},
-        "date": _("Fältet %(name)s måste vara en tidpunkt, inte bara ett datum: %(what)s.") % {"name": name, "what": what},
-        "make_aware": _("Fältet %(name)s: tidpunkten finns inte i tidszonen {timezone}.") % {"name": name},
-        "overflow": _("Fältet %(name)s ligger utanför det tillåtna tidsintervallet.") % {"name": name},
-        "no_name": _("Fältet %(name)s: filen saknar namn.") % {"name": name},
-        "empty": _("Fältet %(name)s: filen är tom.") % {"name": name},
-        "max_length_file": _("Fältet %(name)s: filnamnet är för långt.") % {"name": name},
+        "required": _fill(_lazy("Fältet %(name)s saknas: %(what)s."), both),
+        "blank": _fill(_lazy("Fältet %(name)s är tomt: %(what)s."), both),
+        "null": _fill(_lazy("Fältet %(name)s får inte vara null: %(what)s."), both),
+        "invalid": _fill(_lazy("Fältet %(name)s har ett ogiltigt värde: %(what)s."), both),
+        "max_length": _fill(_lazy("Fältet %(name)s får vara högst {max_length} tecken."), only),
+        "max_string_length": _fill(_lazy("Fältet %(name)s har ett för stort värde."), only),
+        "min_value": _fill(_lazy("Fältet %(name)s måste vara minst {min_value}."), only),
+        "max_value": _fill(_lazy("Fältet %(name)s får vara högst {max_value}."), only),
+        "invalid_choice": _fill(_lazy("Okänt värde ”{input}” i fältet %(name)s: %(what)s."), both),
+        "not_a_dict": _fill(_lazy("Fältet %(name)s måste vara ett JSON-objekt (nyckel: värde)."), only),
+        "date": _fill(_lazy("Fältet %(name)s måste vara en tidpunkt, inte bara ett datum: %(what)s."), both),
+        "make_aware": _fill(_lazy("Fältet %(name)s: tidpunkten finns inte i tidszonen {timezone}."), only),
+        "overflow": _fill(_lazy("Fältet %(name)s ligger utanför det tillåtna tidsintervallet."), only),
+        "no_name": _fill(_lazy("Fältet %(name)s: filen saknar namn."), only),
+        "empty": _fill(_lazy("Fältet %(name)s: filen är tom."), only),
+        "max_length_file": _fill(_lazy("Fältet %(name)s: filnamnet är för långt."), only),
     }
 
 
@@ -224,59 +233,61 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
     """A case sent by another system (an e-form) or a customer's own integration."""
 
     customer = serializers.IntegerField(
-        min_value=1, help_text="Kundens id.", error_messages=_messages("customer", "ange kundens id (ett heltal)")
+        min_value=1, help_text="Kundens id.", error_messages=_messages("customer", _lazy("ange kundens id (ett heltal)"))
     )
     case_type = serializers.CharField(
         max_length=40,
         help_text="Ärendetypens kod, t.ex. LEVMAN.",
-        error_messages=_messages("case_type", "ange ärendetypens kod"),
+        error_messages=_messages("case_type", _lazy("ange ärendetypens kod")),
     )
     channel = serializers.ChoiceField(
         choices=CaseChannel.choices,
         default=CaseChannel.EFORM,
         help_text="Hur ärendet kom in; eblankett om inget anges.",
-        error_messages=_messages("channel", _("tillåtna värden: %(values)s") % {"values": ", ".join(CaseChannel.values)}),
+        error_messages=_messages(
+            "channel", _fill(_lazy("tillåtna värden: %(values)s"), {"values": ", ".join(CaseChannel.values)})
+        ),
     )
     sender_name = serializers.CharField(
-        max_length=200, help_text="Avsändarens namn.", error_messages=_messages("sender_name", "ange avsändarens namn")
+        max_length=200, help_text="Avsändarens namn.", error_messages=_messages("sender_name", _lazy("ange avsändarens namn"))
     )
     sender_email = serializers.EmailField(
         required=False,
         allow_blank=True,
         default="",
         max_length=254,
-        error_messages=_messages("sender_email", "ange en e-postadress som namn@exempel.se"),
+        error_messages=_messages("sender_email", _lazy("ange en e-postadress som namn@exempel.se")),
     )
     sender_phone = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
         max_length=40,
-        error_messages=_messages("sender_phone", "ange ett telefonnummer"),
+        error_messages=_messages("sender_phone", _lazy("ange ett telefonnummer")),
     )
     subject = serializers.CharField(
-        max_length=300, help_text="Rubrik som beskriver ärendet.", error_messages=_messages("subject", "ange en rubrik")
+        max_length=300, help_text="Rubrik som beskriver ärendet.", error_messages=_messages("subject", _lazy("ange en rubrik"))
     )
     description = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
         max_length=20000,
-        error_messages=_messages("description", "ange beskrivningen som text"),
+        error_messages=_messages("description", _lazy("ange beskrivningen som text")),
     )
     received_at = serializers.DateTimeField(
         required=False,
         allow_null=True,
         default=None,
         help_text="När underlaget kom in (ISO 8601); nu om inget anges. Får inte ligga i framtiden.",
-        error_messages=_messages("received_at", "ange en tidpunkt som 2026-03-02T09:00:00+01:00"),
+        error_messages=_messages("received_at", _lazy("ange en tidpunkt som 2026-03-02T09:00:00+01:00")),
     )
     fields = serializers.DictField(  # type: ignore[assignment]  # the form's fields; Serializer.fields is popped by DRF's metaclass
         required=False,
         default=dict,
         help_text="Blankettens fält som nyckel: värde. Ärendetypens obligatoriska fält krävs och kontrolleras som i "
         "kundportalen (datum, tal, e-post); allt som skickas sparas som det kom.",
-        error_messages=_messages("fields", "skicka ett JSON-objekt"),
+        error_messages=_messages("fields", _lazy("skicka ett JSON-objekt")),
     )
 
 
@@ -292,24 +303,24 @@ class CaseCreatedSerializer(serializers.ModelSerializer[Case]):
 class DocumentUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(
         help_text="Filen (multipart/form-data). Tillåtna typer: PDF, PNG, JPEG, TIFF, DOCX, XLSX, TXT, CSV, EML.",
-        error_messages=_messages("file", "skicka en fil som multipart/form-data"),
+        error_messages=_messages("file", _lazy("skicka en fil som multipart/form-data")),
     )
     internal = serializers.BooleanField(
         default=False,
         help_text="true: internt dokument som kunden aldrig ser (bara personal).",
-        error_messages=_messages("internal", "ange true eller false"),
+        error_messages=_messages("internal", _lazy("ange true eller false")),
     )
 
 
 class MessageSerializer(serializers.Serializer[Any]):
     text = serializers.CharField(
-        max_length=20000, help_text="Meddelandets text.", error_messages=_messages("text", "skriv ett meddelande")
+        max_length=20000, help_text="Meddelandets text.", error_messages=_messages("text", _lazy("skriv ett meddelande"))
     )
     internal = serializers.BooleanField(
         default=False,
         help_text="true: intern anteckning som kunden aldrig ser (bara personal). false: svar till kunden "
         "(personal) eller meddelande från kunden (kundkontakt).",
-        error_messages=_messages("internal", "ange true eller false"),
+        error_messages=_messages("internal", _lazy("ange true eller false")),
     )
 
 
