@@ -1,4 +1,4 @@
-"""The JSON API, version 1: read-only, scoped to the caller exactly like the UI (docs/api.md)."""
+"""The JSON API, version 1: scoped to the caller exactly like the UI; read-only except cases (docs/api.md)."""
 
 from rest_framework.routers import DefaultRouter
 
