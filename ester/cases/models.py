@@ -261,7 +261,7 @@ class ReturnRequest(models.Model):
     letter_subject = models.CharField(max_length=300)
     letter_body = models.TextField()
     sent_at = models.DateTimeField()
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager()
@@ -320,7 +320,7 @@ class QueueLoan(models.Model):
     borrower = models.ForeignKey(Team, verbose_name=_("lånas ut till"), on_delete=models.CASCADE, related_name="loans_in")
     start = models.DateField(_("från"))
     end = models.DateField(_("till"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     objects = ScopedManager()
 
