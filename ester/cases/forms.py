@@ -34,8 +34,12 @@ __all__ = [
 TO_QUEUE = "ko"
 
 
-def _textarea(rows: int = 4, **attrs: str) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": str(rows), **attrs})
+def _textarea(rows: int = 4, composer: str = "") -> forms.Textarea:
+    """A textarea; ``composer`` marks the fields the ``r`` and ``n`` shortcuts go to (cases.js)."""
+    attrs = {"rows": str(rows)}
+    if composer:
+        attrs["data-composer"] = composer
+    return forms.Textarea(attrs=attrs)
 
 
 class NoteForm(forms.Form):
@@ -45,7 +49,7 @@ class NoteForm(forms.Form):
         max_length=10_000,
         strip=False,
         help_text=_("Syns bara för handläggare, aldrig för kunden."),
-        widget=_textarea(data_composer="note"),
+        widget=_textarea(composer="note"),
     )
 
 
@@ -55,7 +59,7 @@ class ReplyForm(forms.Form):
         required=False,
         max_length=20_000,
         strip=False,
-        widget=_textarea(6, data_composer="reply"),
+        widget=_textarea(6, composer="reply"),
     )
 
 
