@@ -24,6 +24,12 @@ BLIND_TO_A = ("handler_b", "contact_x", "contact_y", "outsider")
 ACTIONS = ("note", "reply", "return", "assign", "close", "reopen", "void")
 
 
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    """Documents stored by these tests go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def case_type(city: Any) -> Any:
     return CaseTypeFactory(process=city.process, code="LEVMAN", name="Manuell leverantörsfaktura", resolution_hours=16)
@@ -248,8 +254,28 @@ class TestDetail:
         assert "Attest saknas" in body and "Kontering" in body and "pausad" in body
         assert reverse("cases:document", args=[case.pk, document.pk]) in body
 
-    def test_document_download(self, city: Any, client: Client, case: Case, settings: Any, tmp_path: Any) -> None:
-        settings.MEDIA_ROOT = tmp_path
+    def test_composers_are_marked_for_the_shortcuts(self, city: Any, client: Client, case: Case) -> None:
+        body = login(client, city.handler).get(reverse("cases:detail", args=[case.pk])).content.decode()
+        assert 'data-composer="note"' in body and 'data-composer="reply"' in body
+        assert "ester/cases.js" in body and "Kortkommandon" in body
+
+    def test_query_count_does_not_grow_with_the_timeline(self, city: Any, client: Client, case: Case) -> None:
+        def count() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+            return len(queries)
+
+        login(client, city.handler)
+        services.case_return_for_completion(actor=city.handler, case=case, reasons=[ReturnReasonFactory()])
+        services.case_complete_by_customer(actor=None, case=case)
+        add_document(case)
+        few = count()
+        for i in range(20):
+            services.case_add_note(actor=city.handler, case=case, text=f"anteckning {i}")
+        add_document(case, b"%PDF-1.4\n% two\n")
+        assert count() == few
+
+    def test_document_download(self, city: Any, client: Client, case: Case) -> None:
         document = add_document(case, b"%PDF-1.4\n% original\n")
         response = login(client, city.handler).get(reverse("cases:document", args=[case.pk, document.pk]))
         assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4\n% original\n"
