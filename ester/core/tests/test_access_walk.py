@@ -42,7 +42,6 @@ from ester.organisation.tests import factories as f
 Z_NAME = "Zetaförvaltningen"
 Z_MARKERS = (Z_NAME, "zeta-hemlig-anteckning", "zeta.kontakt@zeta.example")
 BLIND = ("handler", "contact_x", "contact_y", "outsider", "unit_manager")
-SEEING = ("controller", "sysadmin", "head_of_area", "handler_z", "contact_z")
 # losenord/<uid>/<token>/: no row keys but a signed one-time token, tested in test_portal_access.
 SKIP_PREFIXES = ("admin/", "i18n/", "api/schema", "api/docs", "static/", "oidc/", "healthz", "logout", "__debug__", "losenord/")
 
@@ -180,12 +179,60 @@ def _leaks(body: bytes) -> list[str]:
     return [marker for marker in Z_MARKERS if marker in text]
 
 
+#: Per process: for each parameterised route, the keys with which someone who may see Z
+#: reaches Z's row (the keys are fixed, so this holds for every test's fresh database).
+_REACHING: dict[str, tuple[str, ...] | None] = {}
+_SEEING_ORDER = ("sysadmin", "contact_z", "controller", "head_of_area", "handler_z")
+
+
+def reaching_keys(world: dict[str, Any], client: Any, problems: list[str] | None = None) -> dict[str, tuple[str, ...] | None]:
+    """Find, once per process, the keys that make each parameterised URL answer for real."""
+    if _REACHING:
+        return _REACHING
+    for _text, name, params in all_routes():
+        if not params:
+            continue
+        _REACHING[name] = None
+        for persona in _SEEING_ORDER:
+            client.force_login(world["users"][persona])
+            for values in itertools.product(world["keys"], repeat=len(params)):
+                url = _url(name, _fill(params, values))
+                if url is None:
+                    continue
+                status = client.get(url).status_code
+                if status >= 500 and problems is not None:
+                    problems.append(f"{persona} GET {url} → {status}")
+                if status == 405:
+                    status = client.post(url).status_code
+                if status not in (404, 405):
+                    _REACHING[name] = values
+                    break
+            if _REACHING[name] is not None:
+                break
+    client.logout()
+    return _REACHING
+
+
+def _blind_combinations(values: tuple[str, ...] | None, params: list[str], keys: list[str]) -> set[tuple[str, ...]]:
+    """The keys that reach Z's row, and — for nested URLs — every other key of Z in each
+    position with the rest held (a parent the user may not see with any child, and so on)."""
+    if values is None:
+        return set(itertools.product(keys, repeat=len(params)))
+    combos = {values}
+    if len(params) > 1:
+        for position in range(len(params)):
+            for key in keys:
+                combos.add((*values[:position], key, *values[position + 1 :]))
+    return combos
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", BLIND)
 def test_persona_gets_404_for_everything_of_another_customer(persona: str, world: dict[str, Any], client: Any) -> None:
     """Every URL that names one of Z's rows answers 404, on GET and on POST; no page mentions Z."""
     routes = all_routes()
     assert len(routes) > 10, routes
+    reach = reaching_keys(world, client)
     client.force_login(world["users"][persona])
     problems: list[str] = []
     checked = 0
@@ -200,7 +247,9 @@ def test_persona_gets_404_for_everything_of_another_customer(persona: str, world
             elif response.status_code == 200 and (found := _leaks(response.content)):
                 problems.append(f"GET {url} shows {found}")
             continue
-        for values in itertools.product(sorted(world["customer_keys"]), repeat=len(params)):
+        for values in sorted(_blind_combinations(reach.get(name), params, sorted(world["customer_keys"]))):
+            if not world["customer_keys"].intersection(values):
+                continue  # reference data (price lists, services) is not another customer's
             url = _url(name, _fill(params, values))
             if url is None:
                 continue
@@ -211,36 +260,17 @@ def test_persona_gets_404_for_everything_of_another_customer(persona: str, world
                 status = method(url).status_code
                 if status not in (404, 405):
                     problems.append(f"{method.__name__.upper()} {url} → {status}, expected 404")
-    assert checked > 50
+    assert checked > 30
     assert not problems, f"{persona}:\n" + "\n".join(problems[:50])
 
 
 @pytest.mark.django_db
 def test_those_who_may_see_the_customer_reach_every_parameterised_url(world: dict[str, Any], client: Any) -> None:
     """Proves the walk is not vacuous: each parameterised URL answers for real with some key of Z."""
-    not_reached, problems = [], []
-    for _text, name, params in all_routes():
-        if not params:
-            continue
-        reached = False
-        for persona in SEEING:
-            client.force_login(world["users"][persona])
-            for values in itertools.product(world["keys"], repeat=len(params)):
-                url = _url(name, _fill(params, values))
-                if url is None:
-                    continue
-                status = client.get(url).status_code
-                if status >= 500:
-                    problems.append(f"{persona} GET {url} → {status}")
-                if status == 405:
-                    status = client.post(url).status_code
-                if status not in (404, 405):
-                    reached = True
-                    break
-            if reached:
-                break
-        if not reached:
-            not_reached.append(name)
+    _REACHING.clear()
+    problems: list[str] = []
+    reach = reaching_keys(world, client, problems)
+    not_reached = sorted(name for name, values in reach.items() if values is None)
     assert not problems, "\n".join(problems)
     assert not not_reached, f"no persona reached these parameterised URLs with Z's keys: {not_reached}"
 
