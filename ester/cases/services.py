@@ -130,13 +130,27 @@ def case_pauses(case: Case) -> list[leadtime.Pause]:
     return pauses
 
 
+def due_times(
+    case: Case,
+    *,
+    calendar: Any = None,
+    policy: tuple[datetime.timedelta | None, datetime.timedelta] | None = None,
+    pauses: Sequence[leadtime.Pause] | None = None,
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """(resolution due, first-response due) of a case from its timeline; callers that
+    recompute many cases pass the area's calendar, the policy and the pauses they already have."""
+    calendar = calendar or business_calendar(case.area)
+    first, resolution = policy or lead_time_policy(case)
+    if pauses is None:
+        pauses = case_pauses(case) if case.pk else []
+    due = leadtime.due_at(calendar, case.received_at, resolution, pauses)
+    first_due = leadtime.due_at(calendar, case.received_at, first, []) if first else None
+    return due, first_due
+
+
 def case_recompute_due(case: Case, *, save: bool = True) -> None:
     """Recompute due times from the timeline — also when a policy or the calendar changes."""
-    calendar = business_calendar(case.area)
-    first, resolution = lead_time_policy(case)
-    pauses = case_pauses(case) if case.pk else []
-    case.due_at = leadtime.due_at(calendar, case.received_at, resolution, pauses)
-    case.first_response_due_at = leadtime.due_at(calendar, case.received_at, first, []) if first else None
+    case.due_at, case.first_response_due_at = due_times(case)
     if save:
         _save(case, "due_at", "first_response_due_at")
 

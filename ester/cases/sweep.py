@@ -237,8 +237,8 @@ def recompute_due(
     Run it after a policy or calendar change: a new ``ClosedDay``, changed
     ``OpeningHours``, changed case type hours or agreement ``LeadTime``. The
     computation is that of :func:`services.case_recompute_due` (same
-    calendar, policy and pauses), with calendars and policies cached for
-    the run. ``warned_at``/``breached_at`` are cleared when the case is no
+    calendar, policy and pauses — through :func:`services.due_times`), with
+    calendars and policies cached for the run. ``warned_at``/``breached_at`` are cleared when the case is no
     longer near/past its new due time; the next sweep records what is due.
 
     :param area: only cases of this area (a calendar change).
@@ -272,8 +272,7 @@ def recompute_due(
             first, resolution = policies.policy(case)
             pauses = services.case_pauses(case) if case.pk in paused_ids else []
             fields: dict[str, Any] = {}
-            due = leadtime.due_at(calendar, case.received_at, resolution, pauses)
-            first_due = leadtime.due_at(calendar, case.received_at, first, []) if first else None
+            due, first_due = services.due_times(case, calendar=calendar, policy=(first, resolution), pauses=pauses)
             if due != case.due_at:
                 fields["due_at"] = due
             if first_due != case.first_response_due_at:
