@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ester.accounts.models import User
+from ester.cases.choices import Priority
 from ester.cases.models import Case
 from ester.cases.selectors import assignable_users, phone_case_type_choices, phone_customer_choices, return_reason_choices
 from ester.organisation.forms import add_service_errors
@@ -108,6 +109,13 @@ class CloseForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Varför öppnas ärendet igen?"), required=False, max_length=1_000, widget=_textarea(2))
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("Prioritet"), choices=Priority.choices, coerce=int)
+    urgent = forms.BooleanField(
+        label=_("Brådskande"), required=False, help_text=_("Brådskande ärenden hamnar överst i alla köer.")
+    )
 
 
 class VoidForm(forms.Form):

@@ -459,6 +459,22 @@ def case_reopen(*, actor: User | None, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
+def case_set_priority(*, actor: User, case: Case, priority: int, urgent: bool) -> Case:
+    """Change priority and the urgent flag (urgent cases surface at the top of every queue)."""
+    _require_open(case)
+    require(priority in Priority.values, _("Okänd prioritet."), "priority")
+    if case.priority == priority and case.urgent == urgent:
+        return case
+    before = {"priority": case.get_priority_display(), "urgent": case.urgent}
+    case.priority, case.urgent = priority, urgent
+    _save(case, "priority", "urgent")
+    _event(
+        case, EventKind.PRIORITY, actor=actor, internal=True, before=before, priority=case.get_priority_display(), urgent=urgent
+    )
+    return case
+
+
+@transaction.atomic
 def case_void(*, actor: User, case: Case, reason: str) -> Case:
     """Makulera: the case stays, with the reason; nothing is deleted."""
     _require_open(case)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/avsluta/", views.close, name="close"),
     path("<int:pk>/ateroppna/", views.reopen, name="reopen"),
     path("<int:pk>/makulera/", views.void, name="void"),
+    path("<int:pk>/prioritet/", views.priority, name="priority"),
 ]

@@ -35,6 +35,7 @@ from ester.cases.forms import (
     NoteForm,
     PhoneForm,
     PhoneNoteForm,
+    PriorityForm,
     ReopenForm,
     ReplyForm,
     ReturnForm,
@@ -205,6 +206,8 @@ def _detail_context(request: HttpRequest, case: Case, **bound: forms.Form) -> di
             close_form=bound.get("close_form") or CloseForm(prefix="close"),
             reopen_form=bound.get("reopen_form") or ReopenForm(prefix="reopen"),
             void_form=bound.get("void_form") or VoidForm(prefix="void"),
+            priority_form=bound.get("priority_form")
+            or PriorityForm(prefix="priority", initial={"priority": case.priority, "urgent": case.urgent}),
         )
     return context
 
@@ -352,6 +355,21 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
         make_form=lambda case: ReopenForm(request.POST, prefix="reopen"),
         call=lambda case, form, d: services.case_reopen(actor=_actor(request), case=case, reason=d["reason"]),
         message=lambda case, _r: _("Ärende %(number)s är öppnat igen.") % {"number": case.number},
+    )
+
+
+@staff_required
+@require_POST
+def priority(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        name="priority",
+        make_form=lambda case: PriorityForm(request.POST, prefix="priority"),
+        call=lambda case, form, d: services.case_set_priority(
+            actor=_actor(request), case=case, priority=d["priority"], urgent=d["urgent"]
+        ),
+        message=lambda case, _r: _("Prioriteten för %(number)s är ändrad.") % {"number": case.number},
     )
 
 

@@ -487,3 +487,25 @@ class TestPhone:
         assert case.subject not in body
         response = client.post(reverse("cases:phone"), {"arende": case.number, "text": "hej"})
         assert response.status_code == 200 and not case.events.filter(kind=EventKind.NOTE).exists()
+
+
+@pytest.mark.django_db
+def test_priority_and_urgent_are_set_on_the_case_page(city, client):
+    from ester.cases import services as case_services
+    from ester.cases.choices import CaseChannel, EventKind
+    from ester.cases.tests.factories import CaseTypeFactory
+
+    case_type = CaseTypeFactory(process=city.process, code="PRIO", name="Prioriteringstest")
+    case = case_services.case_register(
+        actor=city.handler, customer=city.customer_x, case_type=case_type, channel=CaseChannel.EMAIL, sender_name="K", subject="S"
+    )
+    client.force_login(city.handler)
+    url = reverse("cases:priority", args=[case.pk])
+    response = client.post(url, {"priority-priority": "3", "priority-urgent": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.priority == 3 and case.urgent
+    assert case.events.filter(kind=EventKind.PRIORITY, internal=True).exists()
+    assert client.post(url, {"priority-priority": "9"}).status_code in (200, 400)
+    client.force_login(city.handler_b)
+    assert client.post(url, {"priority-priority": "1"}).status_code == 404
