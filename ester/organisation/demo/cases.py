@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -463,19 +463,41 @@ class _Plan:
     received: datetime.datetime
     fate: str
     rng: random.Random
+    channel: str = ""  # chosen at random when empty
+    reasons: tuple[str, ...] = ()  # return reasons (codes); chosen at random when empty
+
+
+#: Cases that are always there, whatever the random draw, so every demo login finds work:
+#: (customer, case type, fate, working days ago or None = 40 minutes ago, channel, return reasons).
+SHOWCASE: list[tuple[str, str, str, int | None, str, tuple[str, ...]]] = [
+    ("Rinkeby-Kista", "LEV-MANUELL", "new", None, CaseChannel.EMAIL, ()),
+    ("Rinkeby-Kista", "KUND-ANSTAND", "new", None, CaseChannel.EMAIL, ()),
+    ("Rinkeby-Kista", "LEV-MANUELL", "in_progress", 1, CaseChannel.PORTAL, ()),
+    ("Rinkeby-Kista", "LEV-UTBETALNING", "waiting", 3, CaseChannel.EMAIL, ("LEV-FORFALLODATUM", "ATTEST")),
+    ("Rinkeby-Kista", "LEV-MANUELL", "in_progress", 15, CaseChannel.POST, ()),  # overdue
+    ("Rinkeby-Kista", "LON-BRADSKANDE", "closed", 4, CaseChannel.PHONE, ()),
+    ("Rinkeby-Kista", "LEV-MANUELL", "voided", 6, CaseChannel.EMAIL, ()),
+    ("Bromma", "LEV-MANUELL", "new", None, CaseChannel.PORTAL, ()),
+    ("Bromma", "LEV-FRAGA", "in_progress", 1, CaseChannel.EMAIL, ()),
+    ("Bromma", "LON-RAPPORT", "waiting", 2, CaseChannel.EFORM, ("LON-PERIOD",)),
+]
 
 
 # fate -> weight, by the age of the case in working days: (up to 1 day, 2–5 days, 6–10 days, older)
 FATES: dict[str, tuple[int, int, int, int]] = {
-    "new": (50, 15, 2, 1),  # unassigned; an old one is overdue
+    "new": (60, 16, 2, 1),  # unassigned; an old one is overdue
     "in_progress": (25, 14, 6, 2),  # assigned, not done; an old one is overdue
     "waiting": (10, 18, 12, 2),  # returned for completion, the customer has not answered
     "completed": (0, 5, 4, 0),  # returned, completed by the customer, back with the handler
     "closed": (10, 38, 54, 64),
     "returned_closed": (0, 6, 10, 13),
-    "phone": (17, 14, 12, 12),  # a phone call resolved at first contact
-    "voided": (0, 4, 4, 6),
+    "phone": (30, 30, 30, 30),  # a phone call resolved at first contact (questions only)
+    "voided": (0, 2, 2, 3),
 }
+
+
+#: Of the cases drawn to be open although past their lead time, the share left open (overdue).
+OVERDUE_SHARE = 0.25
 
 
 def load_demo_cases(loader: Loader, case_types: dict[str, CaseType]) -> int:
@@ -553,7 +575,7 @@ class _History:
         by_process: dict[str, list[CaseType]] = {}
         for case_type in self.case_types.values():
             by_process.setdefault(case_type.process.code, []).append(case_type)
-        plans: list[_Plan] = []
+        plans = self._showcase(days)
         customers, weights = zip(*self.customers, strict=True)
         while len(plans) < HISTORY_CASES:
             customer = self.rng.choices(customers, weights)[0]
@@ -567,6 +589,22 @@ class _History:
                 continue
             plans.append(_Plan(customer, case_type, received, self._fate(age, case_type), random.Random(self.rng.random())))
         plans.sort(key=lambda p: p.received)
+        return plans
+
+    def _showcase(self, days: list[datetime.date]) -> list[_Plan]:
+        by_name = dict(self.customers)
+        customers = {customer.short_name: customer for customer in by_name}
+        plans = []
+        for index, (name, code, fate, ago, channel, reasons) in enumerate(SHOWCASE):
+            if name not in customers or code not in self.case_types:
+                continue
+            if ago is None:
+                received = timezone.localtime(self.now.astimezone(datetime.UTC) - datetime.timedelta(minutes=40 + 7 * index))
+            else:
+                day = days[min(ago + (days[0] == self.now.date()), len(days) - 1)]
+                received = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 10 + 3 * index)))
+            case_type = self.case_types[code]
+            plans.append(_Plan(customers[name], case_type, received, fate, random.Random(SEED + index), channel, reasons))
         return plans
 
     def _arrival(self, day: datetime.date, case_type: CaseType) -> datetime.datetime | None:
@@ -589,7 +627,12 @@ class _History:
         weights = [fates[name][column] for name in names]
         if not any(weights):
             return "closed"
-        return self.rng.choices(names, weights)[0]
+        fate = self.rng.choices(names, weights)[0]
+        # Open past its lead time: a few on purpose (the overdue list), most such cases were done by now.
+        past_due = age * 8.5 > case_type.resolution_hours + 8.5
+        if fate in ("new", "in_progress") and past_due and self.rng.random() > OVERDUE_SHARE:
+            return "closed"
+        return fate
 
     # ----------------------------------------------------------------- writing
     def write(self, plan: _Plan, clock: _Clock) -> Case | None:
@@ -608,20 +651,20 @@ class _History:
             """Set the clock to ``when``; False if that lies in the future (the step has not happened yet)."""
             if when > clock.real_now:
                 return False
-            clock.at = max(when, clock.at)
+            clock.at = max(when, clock.at).astimezone(datetime.UTC)  # UTC: adding minutes never lands in a DST gap
             return True
 
-        phone = plan.fate == "phone" or (case_type.code in QUESTIONS and rng.random() < 0.35)
+        phone = plan.fate == "phone" or plan.channel == CaseChannel.PHONE or (case_type.code in QUESTIONS and rng.random() < 0.15)
         channel, sender, actor = self._channel_and_sender(plan, handler, phone)
         values = _values(rng, plan.received)
         subject = rng.choice(SUBJECTS.get(case_type.code, [case_type.name])).format(**values)
         fields = {f["name"]: values.get(f["name"], "") for f in case_type.portal_fields if f["name"] in values}
         received = plan.received
-        register_at = received + datetime.timedelta(minutes=rng.randint(1, 25))
+        register_at = received.astimezone(datetime.UTC) + datetime.timedelta(minutes=rng.randint(1, 25))
         if channel == CaseChannel.POST:  # the arrival stamp's day; scanned and registered later that day
             received = received.replace(hour=8, minute=0)
             register_at = work(received, rng.uniform(1, 6))
-        clock.at = received
+        clock.at = received.astimezone(datetime.UTC)
         if not at(register_at):
             return None
         case = services.case_register(
@@ -662,7 +705,7 @@ class _History:
         if plan.fate in ("waiting", "completed", "returned_closed"):
             if not at(work(clock.at, rng.uniform(0.3, 4))):
                 return case
-            services.case_return_for_completion(actor=handler, case=case, reasons=self._reasons(process, rng))
+            services.case_return_for_completion(actor=handler, case=case, reasons=self._reasons(process, rng, plan.reasons))
             if plan.fate == "waiting":
                 return case
             paused = rng.uniform(3, 40)
@@ -694,38 +737,39 @@ class _History:
         return rng.choice(self.handlers[team.pk])
 
     def _channel_and_sender(self, plan: _Plan, handler: Any, phone: bool) -> tuple[str, tuple[str, str, str], Any]:
-        """(channel, (sender name, e-mail, phone), the registering user or None for automatic intake)."""
+        """(channel, (sender name, e-mail, phone), the registering user: None for automatic intake)."""
         rng, case_type = plan.rng, plan.case_type
         if case_type.process.code == "KC":
-            citizen = rng.choice(PEOPLE)
-            return (
-                CaseChannel.PHONE,
-                (
-                    f"{citizen} (via Kontaktcenter)",
-                    "",
-                    f"070-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-                ),
-                handler,
-            )
+            mobile = f"070-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            return CaseChannel.PHONE, (f"{rng.choice(PEOPLE)} (via Kontaktcenter)", "", mobile), handler
         if case_type.code == "KASSA-BANKAVSTAMNING":
             return CaseChannel.INTERNAL, (handler.get_full_name() or handler.username, "", ""), handler
         contacts = self.contacts.get(plan.customer.pk, [])
+        with_login = [c for c in contacts if c.user_id]
+        channel = plan.channel
+        if not channel:
+            roll = rng.random()
+            if phone:
+                channel = CaseChannel.PHONE
+            elif with_login and case_type.portal_enabled and case_type.portal_fields and roll < 0.35:
+                channel = CaseChannel.PORTAL
+            elif case_type.process.code == "LON" and roll < 0.45:
+                channel = CaseChannel.EFORM
+            elif case_type.code not in QUESTIONS and roll > 0.85:
+                channel = CaseChannel.POST
+            else:
+                channel = CaseChannel.EMAIL
+        if channel == CaseChannel.PORTAL and with_login:  # a contact with a login submits in the portal
+            user = rng.choice(with_login)
+            return channel, (user.name, user.email, user.phone), user.user
         contact = rng.choice(contacts) if contacts else None
         sender = (contact.name, contact.email, contact.phone) if contact else (plan.customer.short_name, "", "")
-        if phone:
-            return CaseChannel.PHONE, sender, handler
-        with_login = [c for c in contacts if c.user_id]
-        roll = rng.random()
-        if with_login and case_type.portal_enabled and case_type.portal_fields and roll < 0.35:
-            contact = rng.choice(with_login)
-            return CaseChannel.PORTAL, (contact.name, contact.email, contact.phone), contact.user
-        if case_type.process.code == "LON" and roll < 0.45:
-            return CaseChannel.EFORM, sender, None
-        if case_type.code not in QUESTIONS and roll > 0.85:  # scanned with its arrival stamp, registered by the intake
-            return CaseChannel.POST, sender, None
-        return CaseChannel.EMAIL, sender, None
+        # A handler registers a call; e-mail, e-forms and scanned post (with its arrival stamp) come in by the intake.
+        return channel, sender, handler if channel == CaseChannel.PHONE else None
 
-    def _reasons(self, process: Process, rng: random.Random) -> list[ReturnReason]:
+    def _reasons(self, process: Process, rng: random.Random, codes: Sequence[str] = ()) -> list[ReturnReason]:
+        if codes:
+            return [r for pool in self.reasons.values() for r in pool if r.code in codes]
         own = self.reasons.get(process.pk, [])
         general = self.reasons.get(None, [])
         pool = own + general
@@ -746,8 +790,8 @@ def _values(rng: random.Random, received: datetime.datetime) -> dict[str, str]:
     amount = Decimal(rng.randint(300, 180_000)) + Decimal(rng.choice((0, 50, 25))) / 100
     person = rng.choice(PEOPLE)
     return {
-        "nr": str(rng.randint(100_000, 999_999)),
-        "fakturanummer": str(rng.randint(1_000_000, 9_999_999)),
+        "nr": (number := str(rng.randint(1_000_000, 9_999_999))),
+        "fakturanummer": number,
         "lev": (lev := rng.choice(SUPPLIERS)),
         "leverantor": lev,
         "kund": rng.choice(INVOICE_CUSTOMERS),
