@@ -2,8 +2,13 @@
 
 ``load_case_setup`` writes the reference rows (idempotent by code, and by
 process, kind and language for letters).  ``load_demo_cases`` writes about
-300 cases over the last ~60 working days for eight customers, THROUGH the
-case services, so numbers, due times, pauses and timelines are real.
+300 cases over the last ~60 working days for nine customers, THROUGH the
+case services, so numbers, due times, pauses and timelines are real: a mix
+of new, in progress, waiting for the customer (returned with reasons),
+completed and closed, voided, urgent, overdue and phone calls solved at
+first contact.  A few fixed ``SHOWCASE`` cases make sure every demo login
+finds work (Rinkeby-Kista and Bromma, the ``handlaggare`` queue) whatever
+the draw.
 
 Time: the cases must look current when the demo starts, so the history is
 laid out backwards from ``timezone.now()`` on each area's working calendar.
@@ -12,7 +17,9 @@ set to the instant of each step — registration, assignment, return, the
 customer's completion, the reply, closing — and no step is taken that would
 lie in the future: what the clock has not reached yet is still open.  The
 notifications the services queue for after the commit (receipts, letters,
-assignment mails) are not sent: the history happened "back then".
+assignment mails) are not sent: the history happened "back then".  The
+services read calendars and handling teams through a cache meanwhile
+(nothing changes them during the load), which keeps the load fast.
 
 Idempotency: the case history is written once.  If any case from a demo
 sender (a customer contact at ``*.stockholm.example``) exists, no cases are
@@ -513,6 +520,8 @@ def load_demo_cases(loader: Loader, case_types: dict[str, CaseType]) -> int:
 
 
 class _History:
+    """Plans the history (``plan``) and writes it case by case (``write``)."""
+
     def __init__(self, loader: Loader, case_types: dict[str, CaseType]) -> None:
         self.loader = loader
         self.case_types = case_types
