@@ -34,10 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case as CaseWhen
-from django.db.models import F, FloatField, IntegerField, Value, When
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from ester.cases.models import Case
 from ester.core.access import is_staff_user
@@ -144,63 +140,65 @@ def fts5_match(parsed: ParsedQuery, *, internal: bool) -> str:
     return f"{{{_PUBLIC_FTS_COLUMNS}}} : ({expression})"
 
 
-def _number_candidates(parsed: ParsedQuery) -> tuple[str, list[Any]]:
-    """Cases whose number starts with the typed number (the unique index on ``number``)."""
-    prefix = parsed.number_prefix
-    if prefix is None:
-        return "", []
-    if connection.vendor == "postgresql":
-        return "SELECT id FROM cases_case WHERE number LIKE %s", [prefix + "%"]
-    # SQLite's LIKE ignores case and cannot use the index; a range on the BINARY index can.
-    return "SELECT id FROM cases_case WHERE number >= %s AND number < %s", [prefix, prefix + "\uffff"]
+#: How many of the newest matching cases a query ranks.  A word found in a large part of
+#: all cases ("faktura") would otherwise cost a rank for each of them; the newest matches
+#: are read in index order and the scan stops here.  Queries with fewer matches are ranked whole.
+SEARCH_WINDOW = 300
+
+#: Stands in a parameter list for the parameters of the visible-cases query.
+_VISIBLE = object()
 
 
-def _candidates_and_rank(parsed: ParsedQuery, *, internal: bool) -> tuple[RawSQL, Any]:
-    """(ids of matching cases, an expression for the rank of a case; higher is better)."""
-    sources: list[str] = []
+def _window_sql(parsed: ParsedQuery, visible: str, *, internal: bool) -> tuple[list[str], list[Any]]:
+    """SELECTs of (id, number, received_at, score) over the derived table ``visible``:
+    the newest full-text matches and the newest number-prefix matches, each at most
+    :data:`SEARCH_WINDOW` rows, each driven by an index in the order it reads."""
+    parts: list[str] = []
     params: list[Any] = []
-    rank: Any = Value(0.0, output_field=FloatField())
-    if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    if postgres:
         tsquery = pg_tsquery(parsed, internal=internal)
         if tsquery:
-            sources.append("SELECT case_id FROM cases_casesearch WHERE document @@ to_tsquery('swedish', %s)")
-            params.append(tsquery)
-            rank = RawSQL(
-                "SELECT ts_rank(s.document, to_tsquery('swedish', %s)) FROM cases_casesearch s "
-                'WHERE s.case_id = "cases_case"."id"',
-                [tsquery],
-                output_field=FloatField(),
+            # The rank is computed outside the window, for its rows only.
+            parts.append(
+                "SELECT w.id, w.number, w.received_at, ts_rank(w.document, to_tsquery('swedish', %s)) FROM ("
+                f" SELECT v.id, v.number, v.received_at, s.document FROM cases_casesearch s JOIN ({visible}) v ON v.id = s.case_id"
+                " WHERE s.document @@ to_tsquery('swedish', %s) ORDER BY s.case_id DESC LIMIT %s) w"
             )
-    elif connection.vendor == "sqlite":
+            params += [tsquery, _VISIBLE, tsquery, SEARCH_WINDOW]
+    else:
         match = fts5_match(parsed, internal=internal)
         if match:
-            sources.append("SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s")
-            params.append(match)
-            rank = RawSQL(
-                'SELECT -rank FROM cases_case_fts WHERE cases_case_fts MATCH %s AND rowid = "cases_case"."id"',
-                [match],
-                output_field=FloatField(),
+            parts.append(
+                "SELECT * FROM ("
+                f" SELECT v.id, v.number, v.received_at, -m.rank FROM cases_case_fts m JOIN ({visible}) v ON v.id = m.rowid"
+                " WHERE m.cases_case_fts MATCH %s ORDER BY m.rowid DESC LIMIT %s)"
             )
-    else:  # pragma: no cover - Ester runs on PostgreSQL and SQLite only
-        raise NotImplementedError(f"no case search for {connection.vendor}")
-    number_sql, number_params = _number_candidates(parsed)
-    if number_sql:
-        sources.append(number_sql)
-        params.extend(number_params)
-    # Fixed SQL fragments only; what the user typed travels in params.
-    return RawSQL(" UNION ALL ".join(sources), params), rank  # noqa: S611
+            params += [_VISIBLE, match, SEARCH_WINDOW]
+    prefix = parsed.number_prefix
+    if prefix is not None:
+        # LIKE on PostgreSQL (Django's varchar_pattern_ops index on the unique number);
+        # SQLite's LIKE ignores case and cannot use the index, a range on the BINARY index can.
+        condition = "v.number LIKE %s" if postgres else "v.number >= %s AND v.number < %s"
+        parts.append(
+            "SELECT * FROM ("
+            f" SELECT v.id, v.number, v.received_at, 0.0 FROM ({visible}) v WHERE {condition}"
+            " ORDER BY v.number DESC LIMIT %s)" + (" n" if postgres else "")
+        )
+        params += [_VISIBLE, *([prefix + "%"] if postgres else [prefix, prefix + "\uffff"]), SEARCH_WINDOW]
+    return parts, params
 
 
-def _number_hit(parsed: ParsedQuery) -> Any:
+def _number_hit(parsed: ParsedQuery, number: str) -> int:
     """2 for the exact number, 1 for a number prefix or the running number, else 0."""
-    whens = []
     if parsed.number_prefix is not None:
-        whens += [When(number=parsed.number_prefix, then=Value(2)), When(number__startswith=parsed.number_prefix, then=Value(1))]
-    if parsed.running_number is not None:
-        whens.append(When(number__endswith=f"-{parsed.running_number:06d}", then=Value(1)))
-    if not whens:
-        return Value(0, output_field=IntegerField())
-    return CaseWhen(*whens, default=Value(0), output_field=IntegerField())
+        if number == parsed.number_prefix:
+            return 2
+        if number.startswith(parsed.number_prefix):
+            return 1
+    if parsed.running_number is not None and number.endswith(f"-{parsed.running_number:06d}"):
+        return 1
+    return 0
 
 
 def search_cases(user: Any, query: str, *, limit: int = 50) -> list[Case]:
@@ -208,22 +206,36 @@ def search_cases(user: Any, query: str, *, limit: int = 50) -> list[Case]:
 
     Every word must match somewhere in the case (number, customer, sender,
     subject, description, timeline, document names; internal notes for staff
-    only).  Number matches come first, then rank, then the newest case.
+    only).  Number matches come first, then rank, then the newest case.  Two
+    queries: the ranked window (ids), then those cases — both inside
+    ``Case.objects.visible_to(user)``.
     """
     parsed = parse_query(query)
     if parsed.empty or limit <= 0:
         return []
-    visible = Case.objects.visible_to(user)
-    candidates, rank = _candidates_and_rank(parsed, internal=is_staff_user(user))
-    if not candidates.sql:
+    if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - Ester runs on these two
+        raise NotImplementedError(f"no case search for {connection.vendor}")
+    visible = Case.objects.visible_to(user).order_by()
+    visible_sql, visible_params = visible.values("id", "number", "received_at").query.sql_with_params()
+    parts, params = _window_sql(parsed, visible_sql, internal=is_staff_user(user))
+    if not parts:
         return []
-    rows = (
-        visible.filter(pk__in=candidates)
-        .annotate(search_rank=Coalesce(rank, Value(0.0), output_field=FloatField()), number_hit=_number_hit(parsed))
-        .select_related("customer", "team", "assignee", "case_type")
-        .order_by("-number_hit", "-search_rank", F("received_at").desc(), "-pk")
-    )
-    return list(rows[:limit])
+    flat: list[Any] = []
+    for param in params:
+        flat.extend(visible_params if param is _VISIBLE else [param])
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), flat)
+        rows = cursor.fetchall()
+    best: dict[int, tuple[int, float, Any, int]] = {}
+    for pk, number, received_at, score in rows:
+        key = (_number_hit(parsed, number), float(score or 0.0), received_at, pk)
+        if pk not in best or key > best[pk]:
+            best[pk] = key
+    ranked = [pk for pk in sorted(best, key=best.__getitem__, reverse=True)][:limit]
+    if not ranked:
+        return []
+    cases = visible.filter(pk__in=ranked).select_related("customer", "team", "assignee", "case_type").in_bulk()
+    return [cases[pk] for pk in ranked if pk in cases]
 
 
 # --- maintenance -----------------------------------------------------------------------
