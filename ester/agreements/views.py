@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -39,7 +39,6 @@ from ester.agreements.forms import (
     PriceListCreateForm,
     PriceVersionForm,
     ServiceFilterForm,
-    add_service_error,
     clip_to_year,
 )
 from ester.agreements.models import Agreement, PriceList
@@ -47,11 +46,13 @@ from ester.core.access import Action, can
 from ester.core.audit import audit_for
 from ester.core.decorators import staff_required
 from ester.core.excel import MONEY_FORMAT, Sheet, excel_response
+from ester.core.forms import submit as _submit
 from ester.core.ui import paginate, render_page_or_partial
+from ester.core.ui import request_actor as _actor
 from ester.organisation.selectors import customer_list
 
 if TYPE_CHECKING:
-    from ester.accounts.models import User
+    pass
 
 WORKDAY_HOURS = 8
 STATUS_BADGES: dict[str, str] = {
@@ -61,25 +62,9 @@ STATUS_BADGES: dict[str, str] = {
 }
 
 
-def _actor(request: HttpRequest) -> User:
-    """The logged-in user (``staff_required`` has made sure there is one)."""
-    return cast("User", request.user)
-
-
 def _data(request: HttpRequest) -> Any:
     """The POST data of a form submission (bound even when empty), else None."""
     return request.POST if request.method == "POST" else None
-
-
-def _submit(form: forms.Form, call: Callable[[dict[str, Any]], Any]) -> tuple[bool, Any]:
-    """Validate ``form`` and hand its data to a service; service errors land on the form."""
-    if not form.is_valid():
-        return False, None
-    try:
-        return True, call(form.cleaned_data)
-    except ValidationError as error:
-        add_service_error(form, error)
-        return False, None
 
 
 # --- agreements -------------------------------------------------------------------

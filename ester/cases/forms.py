@@ -1,7 +1,7 @@
 """Forms of the handler workspace: a case's actions and the phone call.
 
 Text fields are not required here: the services say what is missing, in
-Swedish, and :func:`ester.organisation.forms.add_service_errors` puts their
+Swedish, and :func:`ester.core.forms.add_service_errors` puts their
 message next to the field — one rule, one message.  Choices come from
 selectors scoped to the requesting user and the case.
 """
@@ -17,7 +17,7 @@ from ester.accounts.models import User
 from ester.cases.choices import Priority
 from ester.cases.models import Case
 from ester.cases.selectors import assignable_users, phone_case_type_choices, phone_customer_choices, return_reason_choices
-from ester.organisation.forms import add_service_errors
+from ester.core.forms import add_service_errors
 
 __all__ = [
     "AssignForm",

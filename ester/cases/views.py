@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -40,11 +40,12 @@ from ester.cases.forms import (
     ReplyForm,
     ReturnForm,
     VoidForm,
-    add_service_errors,
 )
 from ester.cases.models import Case
 from ester.core.decorators import staff_required
+from ester.core.forms import submit as _submit
 from ester.core.ui import paginate, render_page_or_partial
+from ester.core.ui import request_actor as _actor
 
 if TYPE_CHECKING:
     from ester.accounts.models import User
@@ -62,11 +63,6 @@ CLOCK_BADGES: dict[str, tuple[str, Any]] = {
 }
 
 
-def _actor(request: HttpRequest) -> User:
-    """The logged-in user (``staff_required`` has made sure there is one)."""
-    return cast("User", request.user)
-
-
 def _badge(case: Any) -> None:
     """Set ``badge_class`` and ``badge_text`` from the case's ``clock`` (see selectors.with_clocks)."""
     clock = getattr(case, "clock", None)
@@ -80,17 +76,6 @@ def _badge(case: Any) -> None:
 def _detail_url(case: Case, anchor: str = "") -> str:
     url = reverse("cases:detail", kwargs={"pk": case.pk})
     return f"{url}#{anchor}" if anchor else url
-
-
-def _submit(form: forms.Form, call: Callable[[dict[str, Any]], Any]) -> tuple[bool, Any]:
-    """Validate ``form`` and hand its data to a service; service errors land on the form."""
-    if not form.is_valid():
-        return False, None
-    try:
-        return True, call(form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False, None
 
 
 # --- the workspace ----------------------------------------------------------------------

@@ -20,7 +20,6 @@ in the path: these rows belong to teams, not to customers.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,35 +38,14 @@ from ester.cases import services_manage as services
 from ester.cases.selectors_manage import Period, RightFirstTime, TeamFigures
 from ester.core.decorators import staff_required
 from ester.core.excel import Sheet, excel_response
+from ester.core.forms import submit as _submit
+from ester.core.ui import request_actor as _actor
 from ester.organisation.models import Area
 
 if TYPE_CHECKING:
-    from ester.accounts.models import User
     from ester.organisation.models import Team
 
 PERCENT_FORMAT = "0%"
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
-
-
-def _add_service_error(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _submit(form: forms.Form, call: Callable[[dict[str, Any]], Any]) -> tuple[bool, Any]:
-    if not form.is_valid():
-        return False, None
-    try:
-        return True, call(form.cleaned_data)
-    except ValidationError as error:
-        _add_service_error(form, error)
-        return False, None
 
 
 # --- forms --------------------------------------------------------------------------

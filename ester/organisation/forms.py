@@ -11,7 +11,6 @@ import datetime
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,15 +24,6 @@ DATE_WIDGET_FORMAT = "%Y-%m-%d"
 
 def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format=DATE_WIDGET_FORMAT)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on ``form``: by field where the form has it, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

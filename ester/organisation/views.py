@@ -4,7 +4,7 @@ service, render."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,7 +20,9 @@ from ester.core.access import Action, can
 from ester.core.audit import audit_for
 from ester.core.decorators import staff_required
 from ester.core.excel import excel_response
+from ester.core.forms import add_service_errors
 from ester.core.ui import paginate, render_page_or_partial
+from ester.core.ui import request_actor as _actor
 from ester.organisation import selectors, services
 from ester.organisation.exports import customer_register_sheets
 from ester.organisation.forms import (
@@ -29,18 +31,12 @@ from ester.organisation.forms import (
     CustomerForm,
     HandlingChangeForm,
     OverviewDateForm,
-    add_service_errors,
 )
 
 if TYPE_CHECKING:
-    from ester.accounts.models import User
+    pass
 
 AUDIT_ROWS = 100
-
-
-def _actor(request: HttpRequest) -> User:
-    """The logged-in user (``staff_required`` has made sure there is one)."""
-    return cast("User", request.user)
 
 
 def _detail_url(customer: Any, anchor: str = "") -> str:

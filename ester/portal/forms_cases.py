@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ester.cases.documents import ACCEPT, allowed_types_text
 from ester.cases.models import CaseType
 from ester.cases.portal_services import portal_field_key, portal_field_specs
+from ester.core.forms import add_service_errors
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -41,11 +42,7 @@ class PortalForm(forms.Form):
 
     def add_service_error(self, error: ValidationError) -> None:
         """A service's Swedish errors on the fields they name, else above the form."""
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
+        add_service_errors(self, error)
 
 
 _WIDGETS: dict[str, Any] = {

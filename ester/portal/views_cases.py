@@ -4,7 +4,7 @@ and the scoped selectors)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,12 +20,13 @@ from ester.cases.documents import allowed_types_text
 from ester.cases.models import Case
 from ester.cases.portal_services import case_answer_completion, case_submit, portal_field_specs
 from ester.core.ui import paginate
+from ester.core.ui import request_actor as _actor
 from ester.portal.forms_cases import CompletionForm, SubmitForm
 from ester.portal.selectors import access_portal_customer
 from ester.portal.views import contact_required
 
 if TYPE_CHECKING:
-    from ester.accounts.models import User
+    pass
 
 STATUS_FILTERS = [
     ("", gettext_lazy("Alla")),
@@ -33,10 +34,6 @@ STATUS_FILTERS = [
     (CaseStatus.WAITING.value, gettext_lazy("Väntar på er")),
     (CaseStatus.CLOSED.value, gettext_lazy("Avslutade")),
 ]
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
 
 
 @contact_required
