@@ -143,7 +143,7 @@ def fts5_match(parsed: ParsedQuery, *, internal: bool) -> str:
 #: How many of the newest matching cases a query ranks.  A word found in a large part of
 #: all cases ("faktura") would otherwise cost a rank for each of them; the newest matches
 #: are read in index order and the scan stops here.  Queries with fewer matches are ranked whole.
-SEARCH_WINDOW = 300
+SEARCH_WINDOW = 200
 
 #: Stands in a parameter list for the parameters of the visible-cases query.
 _VISIBLE = object()
