@@ -216,8 +216,28 @@ MEDIA_URL = "/files/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 ESTER_MAX_UPLOAD_BYTES = env_int("ESTER_MAX_UPLOAD_MB", 25, minimum=1, maximum=1024) * 1024 * 1024
+# Originals (agreements, case documents): on the filesystem under ESTER_MEDIA_ROOT by default,
+# or in an S3-compatible object store (MinIO, Ceph, AWS …) with ESTER_STORAGE=s3.
+STORAGE = env_choice("ESTER_STORAGE", "filesystem", ("filesystem", "s3"))
+if STORAGE == "s3":
+    _default_storage: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_required("ESTER_S3_BUCKET", "the bucket that holds Ester's documents"),
+            "endpoint_url": env_url("ESTER_S3_ENDPOINT_URL", ("https", "http")),
+            "region_name": env_str("ESTER_S3_REGION"),
+            "access_key": env_secret("ESTER_S3_ACCESS_KEY"),
+            "secret_key": env_secret("ESTER_S3_SECRET_KEY"),
+            "location": env_str("ESTER_S3_PREFIX", "ester"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

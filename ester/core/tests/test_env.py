@@ -126,3 +126,27 @@ def test_unreadable_secret_file_names_the_variable(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(f"{NAME}_FILE", str(tmp_path / "missing"))
     with pytest.raises(EnvError, match=f"{NAME}_FILE points at"):
         env_secret(NAME)
+
+
+def test_documents_go_to_an_s3_compatible_store_by_setting(tmp_path):
+    """ESTER_STORAGE=s3 puts originals in a bucket (MinIO, Ceph, AWS); a missing bucket stops start-up."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "ESTER_DEBUG": "1", "ESTER_DATA_DIR": str(tmp_path), "ESTER_STORAGE": "s3"}
+    env.pop("ESTER_DATABASE_URL", None)
+    missing = subprocess.run([sys.executable, "-c", "import config.settings"], env=env, cwd=root, capture_output=True, text=True)
+    assert missing.returncode != 0 and "ESTER_S3_BUCKET" in missing.stderr
+    env.update(ESTER_S3_BUCKET="ester-dokument", ESTER_S3_ENDPOINT_URL="http://127.0.0.1:9000", ESTER_S3_ACCESS_KEY="ester")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup();"
+        "from django.core.files.storage import storages; s = storages['default'];"
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.file_overwrite)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["S3Storage", "ester-dokument", "http://127.0.0.1:9000", "ester", "False"]
