@@ -31,6 +31,7 @@ from ester.cases.choices import CaseChannel, CaseStatus, EventKind
 from ester.cases.documents import case_document_add
 from ester.cases.models import Case, CaseDocument, CaseEvent, CaseType, ReturnReason, ReturnRequest
 from ester.cases.portal_services import clean_portal_fields, may_submit, portal_field_key
+from ester.cases.selectors import may_handle
 from ester.cases.selectors_api import (
     case_api_detail_list,
     case_api_list,
@@ -445,7 +446,9 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         responses={
             201: CaseEventSerializer,
             400: OpenApiResponse(description="Fel per fält, på svenska."),
-            403: OpenApiResponse(description="En kundkontakt försökte skriva en intern anteckning."),
+            403: OpenApiResponse(
+                description="En kundkontakt försökte skriva en intern anteckning, eller personal utan rätt att handlägga ärendet (t.ex. controller)."
+            ),
         },
     )
     @action(detail=True, methods=["post"], url_path="messages", serializer_class=MessageSerializer, pagination_class=None)
@@ -460,6 +463,8 @@ class CaseViewSet(ScopedReadOnlyViewSet):
                 if internal:
                     raise PermissionDenied(_("Kundkontakter kan inte skriva interna anteckningar; skicka internal=false."))
                 event = case_customer_message(actor=user, case=case, text=text)
+            elif not may_handle(user, case):
+                raise PermissionDenied(_("Du kan läsa ärendet men inte handlägga det."))
             elif internal:
                 event = case_add_note(actor=user, case=case, text=text)
             else:
@@ -477,7 +482,9 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         responses={
             201: CaseDocumentSerializer,
             400: OpenApiResponse(description="Fel per fält, på svenska."),
-            403: OpenApiResponse(description="En kundkontakt försökte lägga till ett internt dokument."),
+            403: OpenApiResponse(
+                description="En kundkontakt försökte lägga till ett internt dokument, eller personal utan rätt att handlägga ärendet."
+            ),
         },
     )
     @action(
@@ -496,6 +503,8 @@ class CaseViewSet(ScopedReadOnlyViewSet):
         user: Any = request.user
         if internal and writes_as_customer(user):
             raise PermissionDenied(_("Kundkontakter kan inte lägga till interna dokument; skicka internal=false."))
+        if not writes_as_customer(user) and not may_handle(user, case):
+            raise PermissionDenied(_("Du kan läsa ärendet men inte handlägga det."))
         try:
             document = case_document_add(actor=user, case=case, upload=upload, internal=internal)
         except DjangoValidationError as error:

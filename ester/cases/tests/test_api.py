@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -527,3 +528,22 @@ def test_the_endpoints_are_in_the_schema(api: Any) -> None:
     assert "multipart/form-data" in paths["/api/v1/cases/{id}/documents/"]["post"]["requestBody"]["content"]
     components = schema["components"]["schemas"]
     assert {"CaseCreate", "CaseCreated", "CaseDetail", "CaseEvent", "Message", "DocumentUpload"} <= set(components)
+
+
+@pytest.mark.django_db
+def test_read_only_roles_may_read_but_not_write(city: Any, api: Any, case_type: Any, media: Any) -> None:
+    """A controller sees every case but handles none: messages and documents answer 403, nothing is written."""
+    case = register(city, case_type)
+    controller = api("controller")
+    assert controller.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    assert (
+        controller.post(f"/api/v1/cases/{case.pk}/messages/", {"text": "Hej", "internal": False}, format="json").status_code
+        == 403
+    )
+    upload = controller.post(f"/api/v1/cases/{case.pk}/documents/", {"file": io.BytesIO(PDF)}, format="multipart")
+    assert upload.status_code == 403
+    assert not case.events.exclude(kind="created").exists() and not case.documents.exists()
+    assert (
+        api("handler").post(f"/api/v1/cases/{case.pk}/messages/", {"text": "Hej", "internal": True}, format="json").status_code
+        == 201
+    )
