@@ -15,8 +15,9 @@ query may match in different parts of a case ("Rinkeby faktura 4711"):
   names), D (internal notes and documents); contacts query with ``:ABC``.
   Ranked by ``ts_rank``.
 * SQLite: FTS5 table ``cases_case_fts`` (``unicode61 remove_diacritics 2``).
-  FTS5 has no Swedish stemmer: a word is cut to a rough stem and matched as a
-  prefix ("fakturor" → ``faktur*``).  Contacts query with a column filter
+  FTS5 has no Swedish stemmer: a word is cut to a rough stem and looked for
+  in its usual inflected forms ("fakturor" → faktur, faktura, fakturan,
+  fakturorna …); ``fakt*`` is a prefix.  Contacts query with a column filter
   that leaves out the internal columns.  Ranked by bm25 with column weights.
 
 Then: number matches first (the whole number, a number prefix such as
@@ -61,6 +62,10 @@ _ENDINGS: tuple[str, ...] = tuple(
     )
 )
 _MIN_STEM = 3
+#: What SQLite looks for instead of a stem: the stem with each of these endings (an OR of
+#: whole words, which FTS5 reads lazily — a prefix query would merge every word that
+#: starts with the stem before the first row comes out).
+_FORMS: tuple[str, ...] = tuple(dict.fromkeys(("", *_ENDINGS, "s", "n", "t", "an", "na", "ns", "ts", "ans", "ars", "ers", "ors")))
 
 #: The FTS5 columns a customer contact may match (not ``notes``, ``internal_documents``).
 _PUBLIC_FTS_COLUMNS = "number subject sender customer description messages documents"
@@ -102,8 +107,7 @@ def parse_query(query: str) -> ParsedQuery:
 
 
 def rough_stem(word: str) -> str:
-    """Cut a Swedish inflection ending so that a prefix search finds the other forms:
-    "fakturor" → "faktur" (finds faktura, fakturan, fakturorna).  Words with digits stay whole."""
+    """Cut a Swedish inflection ending: "fakturor" → "faktur".  Words with digits stay whole."""
     if any(ch.isdigit() for ch in word):
         return word
     for ending in _ENDINGS:
@@ -112,29 +116,44 @@ def rough_stem(word: str) -> str:
     return word
 
 
+def word_forms(word: str) -> list[str]:
+    """The forms SQLite looks for: "fakturor" → fakturor, faktur, faktura, fakturan, fakturorna …"""
+    if len(word) < _MIN_STEM or any(ch.isdigit() for ch in word):
+        return [word]
+    stem = rough_stem(word)
+    return list(dict.fromkeys((word, *(stem + ending for ending in _FORMS))))
+
+
 # --- the two engines -------------------------------------------------------------------
 
 
 def pg_tsquery(parsed: ParsedQuery, *, internal: bool) -> str:
-    """The text for ``to_tsquery('swedish', …)``: quoted words joined by ``&``.  Stop words
-    drop out there; contacts get ``:ABC`` (never the internal weight D)."""
+    """The text for ``to_tsquery('swedish', …)``: quoted words joined by ``&`` (``<->``, a
+    phrase, for a case number).  Stop words drop out there; contacts get ``:ABC`` (never
+    the internal weight D)."""
     weights = "" if internal else "ABC"
     parts = []
     for term in parsed.terms:
         marker = ("*" if term.prefix else "") + weights
         parts.append(f"'{term.word}'" + (f":{marker}" if marker else ""))
-    return " & ".join(parts)
+    return (" <-> " if parsed.number_prefix else " & ").join(parts)
 
 
 def fts5_match(parsed: ParsedQuery, *, internal: bool) -> str:
-    """The FTS5 MATCH expression: each word a quoted phrase, stems as prefixes, joined by AND;
-    contacts get a column filter without the internal columns."""
-    parts = []
-    for term in parsed.terms:
-        has_digit = any(ch.isdigit() for ch in term.word)
-        word = term.word if has_digit else rough_stem(term.word)
-        parts.append(f'"{word}"' + ("*" if term.prefix or not has_digit else ""))
-    expression = " AND ".join(parts)
+    """The FTS5 MATCH expression: each word an OR of its quoted forms (``fakt*`` a prefix),
+    joined by AND (a case number: one phrase); contacts get a column filter without the
+    internal columns."""
+    if parsed.number_prefix:
+        expression = '"' + " ".join(term.word for term in parsed.terms) + '"'
+    else:
+        parts = []
+        for term in parsed.terms:
+            if term.prefix:
+                parts.append(f'"{term.word}"*')
+            else:
+                quoted = [f'"{form}"' for form in word_forms(term.word)]
+                parts.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
+        expression = " AND ".join(parts)
     if internal or not expression:
         return expression
     return f"{{{_PUBLIC_FTS_COLUMNS}}} : ({expression})"
