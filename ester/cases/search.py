@@ -47,6 +47,8 @@ MAX_TERM_LENGTH = 40
 _WORD = re.compile(r"([^\W_]+)(\*?)")
 #: A whole case number or a prefix of one: ``EK-2026-000123``, ``EK-2026-0001``, ``EK-2026``.
 _NUMBER = re.compile(r"^[A-Z]{1,10}-\d{4}(?:-\d{0,10})?$")
+#: A whole case number: its words are also looked for in texts ("se även EK-2026-000123").
+_WHOLE_NUMBER = re.compile(r"^[A-Z]{1,10}-\d{4}-\d{6,}$")
 #: A running number alone: ``123`` or ``000123``.
 _RUNNING_NUMBER = re.compile(r"^\d{1,10}$")
 
@@ -103,6 +105,8 @@ def parse_query(query: str) -> ParsedQuery:
             terms.append(term)
         if len(terms) == MAX_TERMS:
             break
+    if number_prefix is not None and not _WHOLE_NUMBER.match(number_prefix):
+        terms = []  # the start of a number ("EK-2026-00") is looked up in the numbers only
     return ParsedQuery(tuple(terms), number_prefix, running)
 
 
@@ -159,53 +163,86 @@ def fts5_match(parsed: ParsedQuery, *, internal: bool) -> str:
     return f"{{{_PUBLIC_FTS_COLUMNS}}} : ({expression})"
 
 
-#: How many of the newest matching cases a query ranks.  A word found in a large part of
-#: all cases ("faktura") would otherwise cost a rank for each of them; the newest matches
-#: are read in index order and the scan stops here.  Queries with fewer matches are ranked whole.
+#: How many of the newest matching cases a user may see are ranked.  A word found in a
+#: large part of all cases ("faktura") would otherwise cost a rank for each of them; the
+#: newest matches are read in index order and the scan stops here.  Queries with fewer
+#: matches are ranked whole.
 SEARCH_WINDOW = 200
+#: How many of the newest matches (of all customers) a query looks at before it asks
+#: which of them the user may see.  This bounds every search, whatever a planner
+#: believes about the access filter (PostgreSQL cannot estimate it and would read the
+#: whole index backwards for a rare pair of words), at the price that a user who sees
+#: few cases may miss the oldest matches of a word found in more than this many cases.
+SEARCH_HORIZON = 10_000
 
-#: Stands in a parameter list for the parameters of the visible-cases query.
-_VISIBLE = object()
+Row = tuple[int, str, Any, float]  # id, number, received_at, score
 
 
-def _window_sql(parsed: ParsedQuery, visible: str, *, internal: bool) -> tuple[list[str], list[Any]]:
-    """SELECTs of (id, number, received_at, score) over the derived table ``visible``:
-    the newest full-text matches and the newest number-prefix matches, each at most
-    :data:`SEARCH_WINDOW` rows, each driven by an index in the order it reads."""
-    parts: list[str] = []
-    params: list[Any] = []
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        tsquery = pg_tsquery(parsed, internal=internal)
-        if tsquery:
-            # The rank is computed outside the window, for its rows only.
-            parts.append(
-                "SELECT w.id, w.number, w.received_at, ts_rank(w.document, to_tsquery('swedish', %s)) FROM ("
-                f" SELECT v.id, v.number, v.received_at, s.document FROM cases_casesearch s JOIN ({visible}) v ON v.id = s.case_id"
-                " WHERE s.document @@ to_tsquery('swedish', %s) ORDER BY s.case_id DESC LIMIT %s) w"
-            )
-            params += [tsquery, _VISIBLE, tsquery, SEARCH_WINDOW]
-    else:
-        match = fts5_match(parsed, internal=internal)
-        if match:
-            parts.append(
-                "SELECT * FROM ("
-                f" SELECT v.id, v.number, v.received_at, -m.rank FROM cases_case_fts m JOIN ({visible}) v ON v.id = m.rowid"
-                " WHERE m.cases_case_fts MATCH %s ORDER BY m.rowid DESC LIMIT %s)"
-            )
-            params += [_VISIBLE, match, SEARCH_WINDOW]
-    prefix = parsed.number_prefix
-    if prefix is not None:
-        # LIKE on PostgreSQL (Django's varchar_pattern_ops index on the unique number);
-        # SQLite's LIKE ignores case and cannot use the index, a range on the BINARY index can.
-        condition = "v.number LIKE %s" if postgres else "v.number >= %s AND v.number < %s"
+def _run(sql: str, params: list[Any]) -> list[Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _postgres_window(parsed: ParsedQuery, visible: tuple[str, tuple[Any, ...]], *, internal: bool) -> list[Row]:
+    """Two statements.  First the ids of the newest matches, planned on their own (the GIN
+    index for a rare word, the primary key backwards for a common one); then those the user
+    may see, newest first, with their rank."""
+    tsquery = pg_tsquery(parsed, internal=internal)
+    parts, params = [], []
+    if tsquery:
+        parts.append(
+            "SELECT * FROM (SELECT case_id FROM cases_casesearch WHERE document @@ to_tsquery('swedish', %s)"
+            " ORDER BY case_id DESC LIMIT %s) t"
+        )
+        params += [tsquery, SEARCH_HORIZON]
+    if parsed.number_prefix is not None:
+        # Django's varchar_pattern_ops index on the unique number serves the LIKE, and the
+        # order too when it is asked for with that index's operator (not the collation's).
+        parts.append("SELECT * FROM (SELECT id FROM cases_case WHERE number LIKE %s ORDER BY number USING ~>~ LIMIT %s) n")
+        params += [parsed.number_prefix + "%", SEARCH_HORIZON]
+    if not parts:
+        return []
+    ids = [row[0] for row in _run(" UNION ALL ".join(parts), params)]
+    if not ids:
+        return []
+    visible_sql, visible_params = visible
+    rank = "ts_rank(s.document, to_tsquery('swedish', %s))" if tsquery else "0.0"
+    return _run(
+        f"SELECT w.id, w.number, w.received_at, coalesce({rank}, 0.0) FROM ("
+        f" SELECT v.id, v.number, v.received_at FROM ({visible_sql}) v WHERE v.id = ANY(%s) ORDER BY v.id DESC LIMIT %s"
+        ") w LEFT JOIN cases_casesearch s ON s.case_id = w.id",
+        [*([tsquery] if tsquery else []), *visible_params, ids, SEARCH_WINDOW],
+    )
+
+
+def _sqlite_window(parsed: ParsedQuery, visible: tuple[str, tuple[Any, ...]], *, internal: bool) -> list[Row]:
+    """One statement: FTS5 yields its matches newest first (rowid order, read lazily) down to
+    the horizon's floor, joined to the visible cases; the number prefix likewise on its index."""
+    visible_sql, visible_params = visible
+    match = fts5_match(parsed, internal=internal)
+    parts, params = [], []
+    if match:
         parts.append(
             "SELECT * FROM ("
-            f" SELECT v.id, v.number, v.received_at, 0.0 FROM ({visible}) v WHERE {condition}"
-            " ORDER BY v.number DESC LIMIT %s)" + (" n" if postgres else "")
+            f" SELECT v.id, v.number, v.received_at, -m.rank FROM cases_case_fts m JOIN ({visible_sql}) v ON v.id = m.rowid"
+            " WHERE m.cases_case_fts MATCH %s AND m.rowid >= coalesce(("
+            "  SELECT rowid FROM cases_case_fts WHERE cases_case_fts MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0)"
+            " ORDER BY m.rowid DESC LIMIT %s)"
         )
-        params += [_VISIBLE, *([prefix + "%"] if postgres else [prefix, prefix + "\uffff"]), SEARCH_WINDOW]
-    return parts, params
+        params += [*visible_params, match, match, SEARCH_HORIZON - 1, SEARCH_WINDOW]
+    prefix = parsed.number_prefix
+    if prefix is not None:
+        # SQLite's LIKE ignores case and cannot use the index; a range on the BINARY index can.
+        parts.append(
+            "SELECT * FROM ("
+            f" SELECT v.id, v.number, v.received_at, 0.0 FROM ({visible_sql}) v"
+            " WHERE v.number >= max(%s, coalesce(("
+            "  SELECT number FROM cases_case WHERE number >= %s AND number < %s ORDER BY number DESC LIMIT 1 OFFSET %s), ''))"
+            " AND v.number < %s ORDER BY v.number DESC LIMIT %s)"
+        )
+        params += [*visible_params, prefix, prefix, prefix + "\uffff", SEARCH_HORIZON - 1, prefix + "\uffff", SEARCH_WINDOW]
+    return _run(" UNION ALL ".join(parts), params) if parts else []
 
 
 def _number_hit(parsed: ParsedQuery, number: str) -> int:
@@ -225,35 +262,33 @@ def search_cases(user: Any, query: str, *, limit: int = 50) -> list[Case]:
 
     Every word must match somewhere in the case (number, customer, sender,
     subject, description, timeline, document names; internal notes for staff
-    only).  Number matches come first, then rank, then the newest case.  Two
-    queries: the ranked window (ids), then those cases — both inside
-    ``Case.objects.visible_to(user)``.
+    only).  Number matches come first, then rank, then the newest case.
+
+    The window of candidates is read from ``Case.objects.visible_to(user)``
+    (its SQL as a derived table); the cases found there are then loaded by id.
     """
     parsed = parse_query(query)
     if parsed.empty or limit <= 0:
         return []
-    if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover - Ester runs on these two
+    visible = Case.objects.visible_to(user).order_by().values("id", "number", "received_at")
+    visible_sql = visible.query.sql_with_params()
+    internal = is_staff_user(user)
+    if connection.vendor == "postgresql":
+        rows = _postgres_window(parsed, visible_sql, internal=internal)
+    elif connection.vendor == "sqlite":
+        rows = _sqlite_window(parsed, visible_sql, internal=internal)
+    else:  # pragma: no cover - Ester runs on these two
         raise NotImplementedError(f"no case search for {connection.vendor}")
-    visible = Case.objects.visible_to(user).order_by()
-    visible_sql, visible_params = visible.values("id", "number", "received_at").query.sql_with_params()
-    parts, params = _window_sql(parsed, visible_sql, internal=is_staff_user(user))
-    if not parts:
-        return []
-    flat: list[Any] = []
-    for param in params:
-        flat.extend(visible_params if param is _VISIBLE else [param])
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), flat)
-        rows = cursor.fetchall()
     best: dict[int, tuple[int, float, Any, int]] = {}
     for pk, number, received_at, score in rows:
         key = (_number_hit(parsed, number), float(score or 0.0), received_at, pk)
         if pk not in best or key > best[pk]:
             best[pk] = key
-    ranked = [pk for pk in sorted(best, key=best.__getitem__, reverse=True)][:limit]
+    ranked = sorted(best, key=best.__getitem__, reverse=True)[:limit]
     if not ranked:
         return []
-    cases = visible.filter(pk__in=ranked).select_related("customer", "team", "assignee", "case_type").in_bulk()
+    # Every id came out of the visible-cases query above, in this request.
+    cases = Case.objects.select_related("customer", "team", "assignee", "case_type").in_bulk(ranked)
     return [cases[pk] for pk in ranked if pk in cases]
 
 

@@ -359,3 +359,19 @@ class TestQueryText:
     )
     def test_rough_stem(self, word: str, stem: str) -> None:
         assert rough_stem(word) == stem
+
+
+@pytest.mark.django_db
+def test_a_search_looks_at_the_newest_matches_only(city: Any, case_type: Any, monkeypatch: Any) -> None:
+    """The horizon bounds the work of a word found in very many cases: the oldest fall outside."""
+    from ester.cases import search
+
+    cases = [
+        register(city, case_type, subject="Faktura Atea", received_at=datetime.datetime(2026, 4, day, 9, 0, tzinfo=STHLM))
+        for day in (1, 2, 3)
+    ]
+    monkeypatch.setattr(search, "SEARCH_HORIZON", 2)
+    assert numbers(city.handler, "Atea") == [cases[2].number, cases[1].number]
+    monkeypatch.setattr(search, "SEARCH_HORIZON", 10)
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 1)
+    assert numbers(city.handler, "Atea") == [cases[2].number]
