@@ -186,33 +186,49 @@ def _run(sql: str, params: list[Any]) -> list[Any]:
 
 def _postgres_window(parsed: ParsedQuery, visible: tuple[str, tuple[Any, ...]], *, internal: bool) -> list[Row]:
     """Two statements.  First the ids of the newest matches, planned on their own (the GIN
-    index for a rare word, the primary key backwards for a common one); then those the user
-    may see, newest first, with their rank."""
-    tsquery = pg_tsquery(parsed, internal=internal)
+    index for a rare word, the primary key backwards for a common one) and asked without
+    weights, so that the index answers alone without reading a document.  Then those the
+    user may see, newest first, with their rank — and for a contact only those whose words
+    are found outside the internal notes (weights A–C)."""
+    everywhere = pg_tsquery(parsed, internal=True)
     parts, params = [], []
-    if tsquery:
+    if everywhere:
         parts.append(
             "SELECT * FROM (SELECT case_id FROM cases_casesearch WHERE document @@ to_tsquery('swedish', %s)"
             " ORDER BY case_id DESC LIMIT %s) t"
         )
-        params += [tsquery, SEARCH_HORIZON]
-    if parsed.number_prefix is not None:
+        params += [everywhere, SEARCH_HORIZON]
+    prefix = parsed.number_prefix
+    if prefix is not None:
         # Django's varchar_pattern_ops index on the unique number serves the LIKE, and the
         # order too when it is asked for with that index's operator (not the collation's).
         parts.append("SELECT * FROM (SELECT id FROM cases_case WHERE number LIKE %s ORDER BY number USING ~>~ LIMIT %s) n")
-        params += [parsed.number_prefix + "%", SEARCH_HORIZON]
+        params += [prefix + "%", SEARCH_HORIZON]
     if not parts:
         return []
     ids = [row[0] for row in _run(" UNION ALL ".join(parts), params)]
     if not ids:
         return []
     visible_sql, visible_params = visible
-    rank = "ts_rank(s.document, to_tsquery('swedish', %s))" if tsquery else "0.0"
+    if not everywhere:  # the start of a case number: nothing to rank
+        return _run(
+            f"SELECT v.id, v.number, v.received_at, 0.0 FROM ({visible_sql}) v WHERE v.id = ANY(%s) ORDER BY v.id DESC LIMIT %s",
+            [*visible_params, ids, SEARCH_WINDOW],
+        )
+    tsquery = pg_tsquery(parsed, internal=internal)
+    if internal:
+        return _run(
+            "SELECT w.id, w.number, w.received_at, coalesce(ts_rank(s.document, to_tsquery('swedish', %s)), 0.0) FROM ("
+            f" SELECT v.id, v.number, v.received_at FROM ({visible_sql}) v WHERE v.id = ANY(%s) ORDER BY v.id DESC LIMIT %s"
+            ") w LEFT JOIN cases_casesearch s ON s.case_id = w.id",
+            [tsquery, *visible_params, ids, SEARCH_WINDOW],
+        )
+    number = " OR v.number LIKE %s" if prefix is not None else ""
     return _run(
-        f"SELECT w.id, w.number, w.received_at, coalesce({rank}, 0.0) FROM ("
-        f" SELECT v.id, v.number, v.received_at FROM ({visible_sql}) v WHERE v.id = ANY(%s) ORDER BY v.id DESC LIMIT %s"
-        ") w LEFT JOIN cases_casesearch s ON s.case_id = w.id",
-        [*([tsquery] if tsquery else []), *visible_params, ids, SEARCH_WINDOW],
+        "SELECT v.id, v.number, v.received_at, ts_rank(s.document, to_tsquery('swedish', %s))"
+        f" FROM ({visible_sql}) v JOIN cases_casesearch s ON s.case_id = v.id"
+        f" WHERE v.id = ANY(%s) AND (s.document @@ to_tsquery('swedish', %s){number}) ORDER BY v.id DESC LIMIT %s",
+        [tsquery, *visible_params, ids, tsquery, *([prefix + "%"] if prefix is not None else []), SEARCH_WINDOW],
     )
 
 
