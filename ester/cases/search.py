@@ -22,6 +22,9 @@ query may match in different parts of a case ("Rinkeby faktura 4711"):
 
 Then: number matches first (the whole number, a number prefix such as
 ``EK-2026-0001``, or the running number ``123``), then rank, then the newest.
+Bounded at any size: of the newest ``SEARCH_HORIZON`` (10 000) matches the
+newest ``SEARCH_WINDOW`` (200) that the user may see are ranked; a query with
+fewer matches is ranked whole.
 User input never reaches either query language as syntax: a query is cut to
 words (letters and digits) that are quoted one by one.
 """
