@@ -51,3 +51,13 @@ class CaseAdmin(ReadOnlyAdmin):
     list_display = ("number", "customer", "case_type", "status", "team", "assignee", "received_at", "due_at")
     list_filter = ("status", "area", "team")
     search_fields = ("number", "subject", "sender_name")
+
+
+@admin.register(models.OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """The outbox: what was sent, is being sent or failed, and why. Written only by ``mail.deliver``."""
+
+    list_display = ("key", "case", "kind", "to", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "kind")
+    search_fields = ("key", "message_id", "case__number")
+    list_select_related = ("case",)

@@ -8,11 +8,27 @@ Four mails leave Ester, each built here and sent by a task in ``tasks.py``:
 - the **assignment notice**, to the handler a case was given to (internal).
 
 Every mail has a *key* (``kvittens:<case>``, ``retur:<return request>``,
-``svar:<event>``, ``tilldelning:<assigned event>``). ``deliver`` locks the case,
-looks for a timeline line with that key, sends only if there is none and then
-writes that line — with the Message-ID in its payload — in the same
-transaction. A task run twice therefore sends once, and a send that fails
-(SMTP down) writes nothing, so the task can simply be run again.
+``svar:<event>``, ``tilldelning:<assigned event>``) and a row in the outbox
+(``OutgoingMail``) under that key. ``deliver`` works in three steps so that no
+transaction is open while the SMTP server answers (on SQLite an open write
+transaction stops every writer in the system):
+
+1. a short transaction locks the case, builds the mail and, unless the mail is
+   already sent (outbox row ``sent``, or an older MESSAGE_OUT line with the key)
+   or another run holds a live claim on it, *claims* the outbox row for
+   ``CLAIM_SECONDS`` and fixes its Message-ID (chosen at the first claim, the
+   same on every later attempt);
+2. the mail goes to the SMTP server, outside any transaction;
+3. a short transaction writes the timeline line (with the Message-ID in its
+   payload) and marks the row ``sent``. When the server cannot take the mail,
+   the row is marked ``failed`` with the error instead, the claim released and
+   the error raised, so the task tries again later.
+
+What this guarantees: at most one run sends a given key at a time, and a mail
+that the server refused can simply be sent again. A process that dies between
+the server taking the mail and step 3 leaves a claim that expires; the next run
+then sends the mail again — at least once, not exactly once — with the same
+Message-ID, so the recipient's mail program can recognise the copy.
 
 Threading: customer mails carry ``[EK-2026-000123]`` in the subject, and
 ``In-Reply-To``/``References`` name the Message-IDs already on the case's
@@ -25,6 +41,7 @@ of every outgoing mail; the timeline keeps the handler's text as written.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -42,7 +59,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from ester.cases.choices import CaseStatus, EventKind, LetterKind
-from ester.cases.models import Case, CaseEvent, ReturnRequest
+from ester.cases.models import Case, CaseEvent, OutgoingMail, ReturnRequest
 from ester.cases.services import letter_template
 from ester.core.pii import mask_pii
 
@@ -295,9 +312,20 @@ def assignment_notice(case: Case, assignee: Any, assigned_event_id: int | None) 
 
 # --- sending once -------------------------------------------------------------------------
 
+# Longer than one SMTP conversation can last (connect, EHLO, MAIL, RCPT, DATA, QUIT: each
+# step up to SMTP_TIMEOUT_SECONDS), so a live claim means its run may still be talking to
+# the server. It only matters after a crash: a run that fails releases its claim.
+CLAIM_SECONDS = 10 * SMTP_TIMEOUT_SECONDS
+MAX_ERROR_LENGTH = 500
+
 
 def already_sent(case: Case, key: str) -> bool:
-    return CaseEvent.objects.filter(case=case, kind=EventKind.MESSAGE_OUT, payload__mail_key=key).exists()
+    """Whether the mail ``key`` went out: its outbox row says sent, or (mail sent before the
+    outbox existed) its MESSAGE_OUT line is on the timeline."""
+    return (
+        OutgoingMail.objects.filter(key=key, state=OutgoingMail.State.SENT).exists()
+        or CaseEvent.objects.filter(case=case, kind=EventKind.MESSAGE_OUT, payload__mail_key=key).exists()
+    )
 
 
 def send(mail: Outgoing) -> None:
@@ -309,7 +337,7 @@ def send(mail: Outgoing) -> None:
 
 
 def record(mail: Outgoing) -> CaseEvent:
-    """The timeline line that says the mail went out — and marks it sent."""
+    """The timeline line that says the mail went out."""
     who = "Handläggaren aviserad" if mail.internal else "E-post skickad"
     return CaseEvent.objects.create(
         case=mail.case,
@@ -330,23 +358,87 @@ def record(mail: Outgoing) -> CaseEvent:
     )
 
 
-def deliver(case_id: int, build: Callable[[Case], Outgoing | None]) -> str | None:
-    """Build, send and record one mail of case ``case_id`` unless its key is already on the timeline.
+def claim(case_id: int, build: Callable[[Case], Outgoing | None]) -> tuple[Outgoing, OutgoingMail] | None:
+    """Step 1 of ``deliver``: build the mail and claim its outbox row, in one short transaction.
 
-    The case row is locked while this runs, so two runs of the same task cannot both
-    send; the line is written only after the SMTP server took the mail, in the same
-    transaction. Returns the Message-ID sent, or None when nothing was sent.
-    (On SQLite that transaction holds the write lock while the server answers, at most
-    ``SMTP_TIMEOUT_SECONDS`` per step; PostgreSQL locks only the case's row.)"""
+    None when there is nothing to send: no mail (``build`` said so), already sent, or
+    claimed by another run that may be sending it right now. Otherwise the mail — with
+    the Message-ID of its first claim — and the claimed row."""
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("team", "area", "customer", "case_type").get(pk=case_id)
         mail = build(case)
         if mail is None:
             log.info("no mail to send for case %s", case.number)
             return None
-        if already_sent(case, mail.key):
+        now = timezone.now()
+        row = OutgoingMail.objects.select_for_update().filter(key=mail.key).first()
+        if (row is not None and row.state == OutgoingMail.State.SENT) or already_sent(case, mail.key):
             log.info("mail %s already sent for case %s", mail.key, case.number)
             return None
-        send(mail)
+        if row is None:
+            row = OutgoingMail(case=case, key=mail.key, message_id=mail.message_id)
+        elif row.state == OutgoingMail.State.SENDING and row.claimed_until is not None and row.claimed_until > now:
+            log.info(
+                "mail %s for case %s is being sent by another run (claimed until %s)", mail.key, case.number, row.claimed_until
+            )
+            return None
+        else:  # failed, or a claim that expired (its run died): this run takes it over
+            mail.message_id = row.message_id
+        row.kind, row.to, row.subject = mail.kind, mail.to, mail.subject
+        row.state = OutgoingMail.State.SENDING
+        row.claimed_until = now + datetime.timedelta(seconds=CLAIM_SECONDS)
+        row.attempts += 1
+        if row.pk is None:
+            row.save()
+        else:
+            row.save(update_fields=["kind", "to", "subject", "state", "claimed_until", "attempts"])
+        return mail, row
+
+
+def mark_sent(mail: Outgoing, row: OutgoingMail) -> None:
+    """Step 3 of ``deliver``: the timeline line and the row marked sent, in one short transaction."""
+    with transaction.atomic():
+        current = OutgoingMail.objects.select_for_update().get(pk=row.pk)
+        if current.state == OutgoingMail.State.SENT:
+            # This run outlived its claim and another run sent the mail as well (same Message-ID).
+            log.warning("mail %s for case %s was sent twice; recorded once", mail.key, mail.case.number)
+            return
         record(mail)
-        return mail.message_id
+        current.state = OutgoingMail.State.SENT
+        current.sent_at = timezone.now()
+        current.claimed_until = None
+        current.last_error = ""
+        current.save(update_fields=["state", "sent_at", "claimed_until", "last_error"])
+
+
+def mark_failed(row: OutgoingMail, error: BaseException) -> None:
+    """The row of a mail the server did not take: failed, with the error, the claim released
+    (unless another run has taken the row over meanwhile)."""
+    text = mask_pii(f"{type(error).__name__}: {error}")[:MAX_ERROR_LENGTH]
+    with transaction.atomic():
+        OutgoingMail.objects.filter(pk=row.pk, state=OutgoingMail.State.SENDING, attempts=row.attempts).update(
+            state=OutgoingMail.State.FAILED, claimed_until=None, last_error=text
+        )
+
+
+def deliver(case_id: int, build: Callable[[Case], Outgoing | None]) -> str | None:
+    """Build, send and record one mail of case ``case_id`` unless it was already sent or
+    another run is sending it. Returns the Message-ID sent, or None when nothing was sent.
+
+    Claims the mail, sends it outside any transaction, then records it (see the module
+    docstring). Call it outside ``transaction.atomic`` — as the tasks do — or the
+    transaction around it is held open while the server answers; nested, it still works."""
+    claimed = claim(case_id, build)
+    if claimed is None:
+        return None
+    mail, row = claimed
+    try:
+        send(mail)
+    except Exception as error:
+        mark_failed(row, error)
+        log.warning(
+            "mail %s for case %s not sent (attempt %s): %s", mail.key, mail.case.number, row.attempts, type(error).__name__
+        )
+        raise
+    mark_sent(mail, row)
+    return mail.message_id

@@ -331,3 +331,49 @@ class QueueLoan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} → {self.borrower} {self.start}–{self.end}"
+
+
+class OutgoingMail(models.Model):
+    """One mail Ester sends about a case, in the outbox: claimed before it is handed to the
+    SMTP server, marked sent after.
+
+    The row is what makes sending safe to repeat: ``key`` names the mail (``kvittens:12``),
+    so a second run finds it; a run that holds a live claim (``sending`` until
+    ``claimed_until``) keeps others from sending it too; ``message_id`` is chosen at the
+    first claim and reused on every later attempt, so if a mail went out twice (a crash
+    after the server took it) both copies carry the same Message-ID. Intake matches
+    bounces and our own mail coming back by ``message_id``. Outbox rows are for staff
+    only (``internal`` is always true); the customer sees the timeline line written when
+    the mail was sent."""
+
+    class State(models.TextChoices):
+        SENDING = "sending", _("Skickas")
+        SENT = "sent", _("Skickad")
+        FAILED = "failed", _("Misslyckad")
+        SKIPPED = "skipped", _("Skickas inte")  # not set by mail.deliver yet: a mail not built has no key
+
+    access = AccessPolicy(customer="case__customer", team="case__team", internal_field="internal")
+
+    case = models.ForeignKey(Case, verbose_name=_("ärende"), on_delete=models.PROTECT, related_name="outgoing_mails")
+    key = models.CharField(_("nyckel"), max_length=200, unique=True)
+    kind = models.CharField(_("typ"), max_length=40)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    to = models.CharField(_("till"), max_length=254)
+    subject = models.CharField(_("ämnesrad"), max_length=300)
+    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.SENDING)
+    claimed_until = models.DateTimeField(_("reserverad till"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("försök"), default=0)
+    last_error = models.TextField(_("senaste fel"), blank=True)
+    internal = models.BooleanField(_("intern"), default=True, editable=False)
+    created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("skickad"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("utgående e-post")
+        verbose_name_plural = _("utgående e-post")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_state_display()})"

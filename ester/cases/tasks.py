@@ -1,11 +1,13 @@
 """Background tasks of cases: the mails (run by ``ester worker``).
 
 Each task is safe to run again: ``mail.deliver`` sends only when the mail's
-sent marker (a MESSAGE_OUT line with its key) is not on the timeline yet. When
-the SMTP server cannot be reached the task fails with nothing marked as sent;
-on a backend that can defer (database, RQ) it first schedules its own next
-attempt, a little later each time, up to ``len(RETRY_DELAYS)`` retries. A failed
-task can also be enqueued again by hand at any time.
+outbox row (``OutgoingMail``, by key) is not sent yet and no other run holds a
+live claim on it, and it talks to the SMTP server outside any transaction —
+so call it directly, never inside ``transaction.atomic``. When the SMTP server
+cannot be reached the task fails with the outbox row marked failed and nothing
+on the timeline; on a backend that can defer (database, RQ) it first schedules
+its own next attempt, a little later each time, up to ``len(RETRY_DELAYS)``
+retries. A failed task can also be enqueued again by hand at any time.
 """
 
 from __future__ import annotations

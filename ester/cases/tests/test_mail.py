@@ -1,25 +1,33 @@
 """Mail out, against a real SMTP server on loopback (aiosmtpd): the acknowledgement,
 return letters and replies threaded to the case, handler notices, sending once,
-failing cleanly while the server is down, and identity numbers masked in subjects."""
+failing cleanly while the server is down, and identity numbers masked in subjects.
+The outbox: the database stays free for others while the server answers, a claim
+keeps a second run from sending, an expired claim is taken over with the same
+Message-ID."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from smtplib import SMTPRecipientsRefused
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection, connections, transaction
+from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend
 
 from ester.cases import mail, services, tasks
 from ester.cases.choices import CaseChannel, EventKind, LetterKind
-from ester.cases.models import Case, CaseEvent, LetterTemplate
+from ester.cases.models import Case, CaseEvent, LetterTemplate, OutgoingMail
 from ester.cases.tests.factories import CaseTypeFactory, ReturnReasonFactory
 
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -36,14 +44,30 @@ def free_port() -> int:
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
+    """An aiosmtpd handler that keeps what it receives.
+
+    ``refuse``: the answer to every RCPT (a refusal such as ``"550 …"``) instead of
+    accepting it. ``hold``: while this event is not set, DATA waits before answering
+    (``in_data`` is set once a mail has reached that point)."""
 
     def __init__(self) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.lock = threading.Lock()
         self.port = 0
+        self.refuse: str | None = None
+        self.hold: threading.Event | None = None
+        self.in_data = threading.Event()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
+        if self.refuse is not None:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.in_data.set()
+        if self.hold is not None:
+            await asyncio.to_thread(self.hold.wait, 30)
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.lock:
             self.received.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
@@ -76,6 +100,8 @@ def smtp(settings: Any) -> Iterator[Inbox]:
     try:
         yield inbox
     finally:
+        if inbox.hold is not None:
+            inbox.hold.set()
         controller.stop()
 
 
@@ -122,6 +148,18 @@ def sent_lines(case: Case) -> list[CaseEvent]:
     return list(case.events.filter(kind=EventKind.MESSAGE_OUT, payload__has_key="mail_key").order_by("at", "id"))
 
 
+def outbox(case: Case) -> OutgoingMail:
+    return OutgoingMail.objects.get(key=f"{mail.ACKNOWLEDGEMENT}:{case.pk}")
+
+
+def unacknowledged(register: Any) -> Case:
+    """A case registered without a receipt that now has a sender to acknowledge."""
+    case = register(sender_email="")
+    Case.objects.filter(pk=case.pk).update(sender_email=SENDER)
+    case.sender_email = SENDER
+    return case
+
+
 @pytest.mark.django_db
 class TestAcknowledgement:
     def test_one_receipt_with_number_headers_and_timeline_line(self, smtp: Inbox, register: Any, city: Any) -> None:
@@ -135,7 +173,7 @@ class TestAcknowledgement:
         assert message["Reply-To"] == "team-a@serviceforvaltningen.example"
         assert message["Auto-Submitted"] == "auto-replied"
         message_id = header(message, "Message-ID")
-        assert message_id.startswith("<") and message_id.endswith("@serviceforvaltningen.example>")
+        assert message_id is not None and message_id.startswith("<") and message_id.endswith("@serviceforvaltningen.example>")
         assert header(message, "In-Reply-To") is None
         body = message.get_content()
         assert case.number in body
@@ -153,6 +191,9 @@ class TestAcknowledgement:
         assert again.status == TaskResultStatus.SUCCESSFUL and again.return_value is None
         assert len(smtp.messages) == 1
         assert len(sent_lines(case)) == 1
+        row = outbox(case)
+        assert row.state == OutgoingMail.State.SENT and row.attempts == 1 and row.sent_at is not None
+        assert row.message_id == sent_lines(case)[0].payload["message_id"] and row.claimed_until is None
 
     @pytest.mark.parametrize(
         "address", ["no-reply@leverantor.example", "noreply@x.example", "MAILER-DAEMON@x.example", "postmaster@x.example", ""]
@@ -161,6 +202,7 @@ class TestAcknowledgement:
         case = register(sender_email=address)
         assert smtp.messages == []
         assert sent_lines(case) == []
+        assert not OutgoingMail.objects.exists()
 
     def test_the_acknowledgement_template_is_used_when_configured(self, smtp: Inbox, register: Any, city: Any) -> None:
         LetterTemplate.objects.create(
@@ -227,7 +269,7 @@ class TestLettersAndReplies:
     ) -> None:
         case = register()
         ack_id = header(smtp.messages[0], "Message-ID")
-        reasons = [
+        reasons: list[Any] = [
             ReturnReasonFactory(code="ATTEST", text="Attest saknas"),
             ReturnReasonFactory(code="FFD", text="Förfallodatum saknas"),
         ]
@@ -260,7 +302,7 @@ class TestLettersAndReplies:
         assert subject(first) == f"[{case.number}] Svar: Faktura 4711 att betala"
         assert header(first, "In-Reply-To") == header(ack, "Message-ID")
         assert header(second, "In-Reply-To") == header(first, "Message-ID")
-        assert header(second, "References").split() == [header(ack, "Message-ID"), header(first, "Message-ID")]
+        assert (header(second, "References") or "").split() == [header(ack, "Message-ID"), header(first, "Message-ID")]
         assert "121212-****" in first.get_content() and TEST_PERSONNUMMER not in first.as_string()
         assert "Team A" in first.get_content()
 
@@ -296,3 +338,181 @@ class TestAssignmentNotice:
         services.case_assign(actor=city.unit_manager, case=case, assignee=None)
         tasks.notify_assignee.enqueue(case.pk, city.handler.pk, None)
         assert smtp.messages == []
+
+
+@pytest.mark.django_db
+class TestOutbox:
+    def test_a_failed_mail_is_marked_and_sent_later_with_the_same_message_id(
+        self, smtp: Inbox, register: Any, settings: Any
+    ) -> None:
+        case = unacknowledged(register)
+        settings.EMAIL_PORT = free_port()  # nothing listens there
+        with pytest.raises(ConnectionRefusedError):
+            mail.deliver(case.pk, mail.acknowledgement)
+        row = outbox(case)
+        assert row.state == OutgoingMail.State.FAILED and row.attempts == 1 and row.claimed_until is None
+        assert row.last_error.startswith("ConnectionRefusedError")
+        assert sent_lines(case) == []
+
+        settings.EMAIL_PORT = smtp.port
+        assert mail.deliver(case.pk, mail.acknowledgement) == row.message_id
+        [message] = smtp.messages
+        assert header(message, "Message-ID") == row.message_id
+        row.refresh_from_db()
+        assert row.state == OutgoingMail.State.SENT and row.attempts == 2 and row.last_error == ""
+        [line] = sent_lines(case)
+        assert line.payload["message_id"] == row.message_id
+
+    def test_the_error_kept_masks_identity_numbers(self, smtp: Inbox, register: Any) -> None:
+        case = unacknowledged(register)
+        smtp.refuse = f"550 5.1.1 Mottagaren {TEST_PERSONNUMMER} finns inte"
+        with pytest.raises(SMTPRecipientsRefused):
+            mail.deliver(case.pk, mail.acknowledgement)
+        row = outbox(case)
+        assert row.state == OutgoingMail.State.FAILED
+        assert "121212-****" in row.last_error and "1212-1212" not in row.last_error
+        assert len(row.last_error) <= mail.MAX_ERROR_LENGTH
+        assert sent_lines(case) == []
+
+    def test_a_live_claim_keeps_another_run_from_sending(self, smtp: Inbox, register: Any) -> None:
+        case = unacknowledged(register)
+        claimed_until = timezone.now() + datetime.timedelta(minutes=1)
+        OutgoingMail.objects.create(
+            case=case,
+            key=f"{mail.ACKNOWLEDGEMENT}:{case.pk}",
+            kind=mail.ACKNOWLEDGEMENT,
+            message_id="<first-claim@serviceforvaltningen.example>",
+            to=SENDER,
+            subject="Vi har tagit emot ert ärende",
+            claimed_until=claimed_until,
+            attempts=1,
+        )
+        assert mail.deliver(case.pk, mail.acknowledgement) is None
+        assert smtp.messages == [] and sent_lines(case) == []
+        row = outbox(case)
+        assert row.state == OutgoingMail.State.SENDING and row.attempts == 1 and row.claimed_until == claimed_until
+
+    def test_an_expired_claim_is_taken_over_with_the_same_message_id(self, smtp: Inbox, register: Any) -> None:
+        """The run that claimed it died (perhaps after the server took the mail): send again, as the same mail."""
+        case = unacknowledged(register)
+        OutgoingMail.objects.create(
+            case=case,
+            key=f"{mail.ACKNOWLEDGEMENT}:{case.pk}",
+            kind=mail.ACKNOWLEDGEMENT,
+            message_id="<first-claim@serviceforvaltningen.example>",
+            to=SENDER,
+            subject="Vi har tagit emot ert ärende",
+            claimed_until=timezone.now() - datetime.timedelta(seconds=1),
+            attempts=1,
+        )
+        assert mail.deliver(case.pk, mail.acknowledgement) == "<first-claim@serviceforvaltningen.example>"
+        [message] = smtp.messages
+        assert header(message, "Message-ID") == "<first-claim@serviceforvaltningen.example>"
+        row = outbox(case)
+        assert row.state == OutgoingMail.State.SENT and row.attempts == 2 and row.claimed_until is None
+        [line] = sent_lines(case)
+        assert line.payload["message_id"] == "<first-claim@serviceforvaltningen.example>"
+
+    def test_a_mail_on_the_timeline_from_before_the_outbox_is_not_sent_again(self, smtp: Inbox, register: Any) -> None:
+        case = unacknowledged(register)
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.MESSAGE_OUT,
+            at=timezone.now(),
+            text=f"E-post skickad till {SENDER}",
+            payload={"mail": mail.ACKNOWLEDGEMENT, "mail_key": f"{mail.ACKNOWLEDGEMENT}:{case.pk}", "message_id": "<old@x>"},
+        )
+        assert mail.deliver(case.pk, mail.acknowledgement) is None
+        assert smtp.messages == [] and not OutgoingMail.objects.exists()
+
+    def test_customer_contacts_never_see_the_outbox(self, smtp: Inbox, register: Any, city: Any) -> None:
+        case = register()
+        row = outbox(case)
+        assert list(OutgoingMail.objects.visible_to(city.handler)) == [row]
+        assert not OutgoingMail.objects.visible_to(city.contact_x).exists()
+        assert not OutgoingMail.objects.visible_to(city.handler_b).exists()
+
+
+class Delivery:
+    """``mail.deliver`` in another thread, with its own database connection (as a second worker)."""
+
+    def __init__(self, case_id: int) -> None:
+        self.results: list[str | None] = []
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, args=(case_id,), daemon=True)
+        self.thread.start()
+
+    def _run(self, case_id: int) -> None:
+        try:
+            self.results.append(mail.deliver(case_id, mail.acknowledgement))
+        except BaseException as exc:
+            self.errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def result(self) -> str | None:
+        self.thread.join(30)
+        assert not self.thread.is_alive() and self.errors == []
+        [result] = self.results
+        return result
+
+
+@contextlib.contextmanager
+def write_without_waiting() -> Iterator[None]:
+    """A transaction that gives up after a second when it has to wait for a lock (not after 20 s)."""
+    if connection.vendor == "sqlite":  # the write lock is taken at BEGIN IMMEDIATE, so before it
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout = 1000")
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 20000")
+    else:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '1s'")
+            yield
+
+
+@pytest.mark.django_db(transaction=True)
+class TestWhileTheServerAnswers:
+    """A worker's delivery is held inside DATA (the server has not answered yet)."""
+
+    def test_the_case_and_the_database_stay_free_for_others(self, smtp: Inbox, register: Any, city: Any) -> None:
+        case = unacknowledged(register)
+        smtp.hold = threading.Event()
+        delivery = Delivery(case.pk)
+        assert smtp.in_data.wait(10)
+
+        with write_without_waiting():  # "database is locked" / lock timeout if the delivery held a lock
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            locked.priority = 1
+            locked.save(update_fields=["priority"])
+            CaseEvent.objects.create(case=locked, kind=EventKind.NOTE, at=timezone.now(), internal=True, text="Medan posten går")
+        row = outbox(case)
+        assert row.state == OutgoingMail.State.SENDING and row.claimed_until is not None and row.claimed_until > timezone.now()
+
+        smtp.hold.set()
+        assert delivery.result() == row.message_id
+        row.refresh_from_db()
+        assert row.state == OutgoingMail.State.SENT
+        assert len(smtp.messages) == 1 and len(sent_lines(case)) == 1
+
+    def test_a_second_run_of_the_same_mail_sends_nothing(self, smtp: Inbox, register: Any) -> None:
+        case = unacknowledged(register)
+        smtp.hold = threading.Event()
+        delivery = Delivery(case.pk)
+        assert smtp.in_data.wait(10)
+
+        assert mail.deliver(case.pk, mail.acknowledgement) is None
+        again = tasks.send_acknowledgement.enqueue(case.pk)
+        assert again.status == TaskResultStatus.SUCCESSFUL and again.return_value is None
+
+        smtp.hold.set()
+        message_id = delivery.result()
+        [message] = smtp.messages
+        assert header(message, "Message-ID") == message_id
+        assert len(sent_lines(case)) == 1
+        assert outbox(case).attempts == 1
