@@ -14,10 +14,11 @@ stored once and recorded on two rows with the same SHA-256.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -34,6 +35,8 @@ from ester.cases.choices import EventKind
 from ester.cases.models import Case, CaseDocument, CaseEvent, case_document_path
 from ester.core.access import Action, can, is_staff_user
 from ester.core.services import require
+
+log = logging.getLogger(__name__)
 
 HEAD_BYTES = 8192
 
@@ -246,8 +249,11 @@ class StoredFiles:
 
     def discard(self) -> None:
         for storage, name in self.created:
-            with suppress(OSError):  # nothing more to do: the row does not exist
+            try:
                 storage.delete(name)
+            except Exception:
+                # The caller's own error is what matters; an orphan file is harmless (no row points at it).
+                log.warning("could not remove %s after a failed upload; it is left as an orphan", name, exc_info=True)
         self.created.clear()
 
 
