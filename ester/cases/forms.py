@@ -16,12 +16,20 @@ from django.utils.translation import gettext_lazy as _
 from ester.accounts.models import User
 from ester.cases.choices import Priority
 from ester.cases.models import Case
-from ester.cases.selectors import assignable_users, phone_case_type_choices, phone_customer_choices, return_reason_choices
+from ester.cases.selectors import (
+    assignable_users,
+    hand_over_team_choices,
+    phone_case_type_choices,
+    phone_customer_choices,
+    return_reason_choices,
+)
 from ester.core.forms import add_service_errors
+from ester.organisation.models import Team
 
 __all__ = [
     "AssignForm",
     "CloseForm",
+    "HandOverForm",
     "NoteForm",
     "PhoneForm",
     "PhoneNoteForm",
@@ -100,6 +108,37 @@ class AssignForm(forms.Form):
     def chosen_user(self) -> User | None:
         value = self.cleaned_data["assignee"]
         return None if value == TO_QUEUE else self.users[value]
+
+
+class HandOverForm(forms.Form):
+    """Hand the case to another team that handles its process (teams of the case's area first)."""
+
+    team = forms.ChoiceField(label=_("Till team"), choices=())
+    reason = forms.CharField(
+        label=_("Varför lämnas ärendet över?"),
+        required=False,
+        max_length=2_000,
+        help_text=_("Syns för det mottagande teamet, aldrig för kunden."),
+        widget=_textarea(3),
+    )
+
+    def __init__(self, *args: Any, user: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {str(t.pk): t for t in hand_over_team_choices(user, case)}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for pk, team in self.teams.items():
+            groups.setdefault(team.unit.area.name, []).append((pk, f"{team.name} ({team.unit.name})"))
+        field = cast(forms.ChoiceField, self.fields["team"])
+        field.choices = [("", _("Välj team …")), *groups.items()]
+        field.error_messages["required"] = _("Välj vilket team ärendet ska lämnas över till.")
+        field.error_messages["invalid_choice"] = _("Välj ett av teamen i listan.")
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.teams)
+
+    def chosen_team(self) -> Team:
+        return self.teams[self.cleaned_data["team"]]
 
 
 class CloseForm(forms.Form):

@@ -22,10 +22,9 @@ from ester.accounts.models import User
 from ester.cases.choices import CaseChannel, CaseStatus
 from ester.cases.documents import files_kept_only_on_success, require_may_add, store_document, validate_upload
 from ester.cases.models import Case, CaseType
-from ester.cases.services import case_complete_by_customer, case_register
+from ester.cases.services import case_complete_by_customer, case_register, handling_team_on
 from ester.core.access import Action, can
 from ester.organisation.models import Customer, CustomerContact
-from ester.organisation.selectors import handling_team
 
 #: Field types a case type's ``portal_fields`` may name (``text`` when left out).
 PORTAL_FIELD_TYPES = ("text", "textarea", "date", "number", "email")
@@ -106,7 +105,7 @@ def _sender(actor: User, customer: Customer) -> tuple[str, str]:
 
 def may_submit(case_type: CaseType, customer: Customer) -> bool:
     """Case types a contact may submit: in the portal, active, of a process a team handles for the customer."""
-    return case_type.portal_enabled and case_type.active and handling_team(customer, case_type.process) is not None
+    return case_type.portal_enabled and case_type.active and handling_team_on(customer, case_type.process) is not None
 
 
 def _checked_uploads(uploads: Iterable[Any], errors: dict[str, list[str]]) -> list[Any]:

@@ -366,3 +366,28 @@ def phone_case_type_choices(user: Any) -> QuerySet[CaseType]:
     return (
         CaseType.objects.visible_to(user).filter(active=True).select_related("process").order_by("process__name", "order", "name")
     )
+
+
+# --- hand-over --------------------------------------------------------------------------
+
+
+def hand_over_team_choices(user: Any, case: Case, day: datetime.date | None = None) -> QuerySet[Team]:
+    """Teams ``case`` may be handed over to: teams the user may see, valid on ``day``
+    (today), that handle the case's process for some customer that day, other than
+    its own team — those of the case's area first, then by area, unit and name."""
+    from django.db.models import Case as Switch
+    from django.db.models import Value, When
+
+    from ester.organisation.models import HandlingAssignment
+
+    day = day or timezone.localdate()
+    handling = HandlingAssignment.objects.filter(process_id=case.process_id).valid_on(day).values("team_id")
+    return (
+        Team.objects.visible_to(user)
+        .valid_on(day)
+        .filter(pk__in=handling)
+        .exclude(pk=case.team_id)
+        .select_related("unit__area")
+        .annotate(other_area=Switch(When(unit__area_id=case.area_id, then=Value(0)), default=Value(1)))
+        .order_by("other_area", "unit__area__name", "unit__name", "name")
+    )

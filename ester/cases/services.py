@@ -3,7 +3,13 @@
 The flow: ``case_register`` (number, received_at, team from the customer's
 handling assignment, lead-time clock) → ``case_assign`` / ``case_take_next``
 → handling (``case_add_note``, ``case_reply``, ``case_return_for_completion``
-pauses the clock) → ``case_complete_by_customer`` resumes it → ``case_close``.
+pauses the clock; ``case_hand_over`` gives it to another team) →
+``case_complete_by_customer`` resumes it → ``case_close``.
+
+Time, notifications and reference data go through :mod:`ester.core.clock`:
+"now" is ``clock.now()``, notifications are scheduled with
+``clock.after_commit`` and calendars and handling teams are read through
+``area_calendar`` / ``handling_team_on`` (read once inside ``clock.memoized()``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.template import Context, Template
@@ -33,10 +40,11 @@ from ester.cases.models import (
     ReturnReason,
     ReturnRequest,
 )
+from ester.core import clock
 from ester.core.access import Action, Role, can
 from ester.core.services import require
-from ester.organisation.models import Area, Customer, RoleAssignment, Team
-from ester.organisation.selectors import business_calendar, handling_team
+from ester.organisation.models import Area, Customer, HandlingAssignment, Process, RoleAssignment, Team
+from ester.organisation.selectors import business_calendar
 
 # --- numbering ----------------------------------------------------------------------
 
@@ -78,7 +86,7 @@ def _event(
         case=case,
         kind=kind,
         actor=actor if getattr(actor, "pk", None) else None,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         text=text,
         internal=internal,
         payload=payload,
@@ -89,23 +97,46 @@ def _save(case: Case, *fields: str) -> None:
     case.save(update_fields=[*fields, "updated_at"])
 
 
+# --- reference data -----------------------------------------------------------------
+
+
+def area_calendar(area: Area) -> Any:
+    """The area's business calendar (read once per area inside ``clock.memoized()``)."""
+    return clock.memo(("business_calendar", area.pk), lambda: business_calendar(area))
+
+
+def handling_team_on(customer: Customer, process: Process, day: datetime.date | None = None) -> Team | None:
+    """The team handling ``process`` for ``customer`` on ``day`` (today on the services' clock), as
+    ``organisation.selectors.handling_team``; the customer's assignments of the process are read
+    in one query, once per customer and process inside ``clock.memoized()``."""
+    day = day or clock.localdate()
+    rows: list[HandlingAssignment] = clock.memo(
+        ("handling_assignments", customer.pk, process.pk),
+        lambda: list(
+            HandlingAssignment.objects.filter(customer=customer, process=process).select_related("team").order_by("-valid_from")
+        ),
+    )
+    return next((row.team for row in rows if row.is_valid_on(day)), None)
+
+
 # --- lead times ---------------------------------------------------------------------
 
 
 def lead_time_policy(case: Case) -> tuple[datetime.timedelta | None, datetime.timedelta]:
     """(first response, resolution) in working time: the customer's agreement for the
-    year overrides the case type's default when it names the case type."""
+    year overrides the case type's default when it names the case type (the agreement's
+    row is read once per customer, year and case type inside ``clock.memoized()``)."""
     case_type = case.case_type
     first = case_type.first_response_hours
     resolution = case_type.resolution_hours
-    agreed = (
-        LeadTime.objects.filter(
-            agreement__customer_id=case.customer_id,
-            agreement__year=timezone.localtime(case.received_at).year,
-            process_id=case.process_id,
-        )
-        .filter(Q(work_kind__iexact=case_type.name) | Q(work_kind__iexact=case_type.code))
-        .first()
+    year = timezone.localtime(case.received_at).year
+    agreed: LeadTime | None = clock.memo(
+        ("lead_time", case.customer_id, year, case.process_id, case_type.pk),
+        lambda: (
+            LeadTime.objects.filter(agreement__customer_id=case.customer_id, agreement__year=year, process_id=case.process_id)
+            .filter(Q(work_kind__iexact=case_type.name) | Q(work_kind__iexact=case_type.code))
+            .first()
+        ),
     )
     if agreed is not None:
         first = agreed.first_response_hours if agreed.first_response_hours is not None else first
@@ -139,7 +170,7 @@ def due_times(
 ) -> tuple[datetime.datetime | None, datetime.datetime | None]:
     """(resolution due, first-response due) of a case from its timeline; callers that
     recompute many cases pass the area's calendar, the policy and the pauses they already have."""
-    calendar = calendar or business_calendar(case.area)
+    calendar = calendar or area_calendar(case.area)
     first, resolution = policy or lead_time_policy(case)
     if pauses is None:
         pauses = case_pauses(case) if case.pk else []
@@ -178,7 +209,7 @@ def case_register(
 ) -> Case:
     """Register a case: date received, number, sender and subject are recorded at once
     (the public-records rule); the team comes from the customer's handling assignment."""
-    now = timezone.now()
+    now = clock.now()
     received_at = received_at or now
     require(actor is None or can(actor, customer, Action.VIEW), _("Du kan inte registrera ärenden för den här kunden."))
     require(bool(sender_name.strip()), _("Ange avsändare – det krävs när ett ärende registreras."), "sender_name")
@@ -187,7 +218,7 @@ def case_register(
     require(received_at <= now + datetime.timedelta(minutes=5), _("Inkomstdatum kan inte ligga i framtiden."), "received_at")
     require(case_type.active, _("Ärendetypen %(type)s används inte längre.") % {"type": case_type}, "case_type")
     day = timezone.localtime(received_at).date()
-    team = handling_team(customer, case_type.process, day) or handling_team(customer, case_type.process)
+    team = handling_team_on(customer, case_type.process, day) or handling_team_on(customer, case_type.process)
     require(
         team is not None,
         _("Inget team handlägger %(process)s för %(customer)s. Registrera handläggande team på kundsidan först.")
@@ -219,6 +250,9 @@ def case_register(
     )
     case_recompute_due(case, save=False)
     case.save()
+    if not clock.on_wall_clock():  # auto_now_add stamped the wall clock: the case was registered at ``now``
+        Case.objects.filter(pk=case.pk).update(registered_at=now)
+        case.registered_at = now
     _event(
         case,
         EventKind.CREATED,
@@ -230,7 +264,7 @@ def case_register(
         sender=sender_name.strip(),
         team=team.name,
     )
-    transaction.on_commit(lambda: notify.case_registered(case.pk))
+    clock.after_commit(lambda: notify.case_registered(case.pk))
     return case
 
 
@@ -258,7 +292,7 @@ def case_assign(*, actor: User | None, case: Case, assignee: User | None) -> Cas
     _require_open(case)
     if assignee is not None:
         require(
-            _team_handlers(case.team, timezone.localdate()).filter(pk=assignee.pk).exists() or can(assignee, case, Action.VIEW),
+            _team_handlers(case.team, clock.localdate()).filter(pk=assignee.pk).exists() or can(assignee, case, Action.VIEW),
             _("%(user)s handlägger inte ärenden i %(team)s.") % {"user": assignee, "team": case.team},
             "assignee",
         )
@@ -266,13 +300,13 @@ def case_assign(*, actor: User | None, case: Case, assignee: User | None) -> Cas
         return case
     case.assignee = assignee
     fields = ["assignee"]
-    if assignee is not None and case.status == CaseStatus.NEW:
+    if assignee is not None and case.status in (CaseStatus.NEW, CaseStatus.HANDED_OVER):
         case.status = CaseStatus.IN_PROGRESS
         fields.append("status")
     _save(case, *fields)
     _event(case, EventKind.ASSIGNED, actor=actor, internal=True, assignee=str(assignee) if assignee else None)
     if assignee is not None and assignee != actor:
-        transaction.on_commit(lambda: notify.case_assigned(case.pk, assignee.pk))
+        clock.after_commit(lambda: notify.case_assigned(case.pk, assignee.pk))
     return case
 
 
@@ -289,7 +323,9 @@ def team_queue(team: Team) -> Any:
 def case_take_next(*, actor: User, teams: Iterable[Team]) -> Case | None:
     """Take the next case from the given queues (urgent first, then earliest due)."""
     candidates = Case.objects.filter(
-        team__in=list(teams), assignee__isnull=True, status__in=(CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+        team__in=list(teams),
+        assignee__isnull=True,
+        status__in=(CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.HANDED_OVER),
     ).order_by("-urgent", F("due_at").asc(nulls_last=True), "received_at", "id")
     for case in candidates.select_for_update(skip_locked=True)[:5]:
         if Case.objects.filter(pk=case.pk, assignee__isnull=True).update(assignee=actor, status=CaseStatus.IN_PROGRESS):
@@ -302,7 +338,7 @@ def case_take_next(*, actor: User, teams: Iterable[Team]) -> Case | None:
 @transaction.atomic
 def case_assign_balanced(*, actor: User | None, case: Case, day: datetime.date | None = None) -> User | None:
     """Give the case to the team's handler with the fewest open cases, skipping those absent today."""
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     absent = Absence.objects.filter(start__lte=day, end__gte=day).values("user_id")
     handler = (
         _team_handlers(case.team, day)
@@ -314,6 +350,54 @@ def case_assign_balanced(*, actor: User | None, case: Case, day: datetime.date |
     if handler is not None:
         case_assign(actor=actor, case=case, assignee=handler)
     return handler
+
+
+@transaction.atomic
+def case_hand_over(*, actor: User, case: Case, team: Team, reason: str) -> Case:
+    """Lämna över: give an open case to another team that handles its process, saying why.
+
+    The case lands unassigned in the team's queue as "Överlämnad" until someone
+    there takes it (then it is "Pågående"); a case waiting for the customer keeps
+    waiting (the customer still owes the completion).  The lead-time clock runs on.
+    The reason is an internal line of the timeline: the customer sees the status, never why.
+    """
+    from ester.cases.selectors import hand_over_team_choices, may_handle
+
+    if not may_handle(actor, case):
+        raise PermissionDenied(f"{actor} may not hand over {case.number}")
+    require(
+        case.is_open,
+        _("Ärendet %(number)s är %(status)s och kan inte lämnas över.")
+        % {"number": case.number, "status": case.get_status_display().lower()},
+    )
+    require(team.pk != case.team_id, _("Ärendet ligger redan hos %(team)s. Välj ett annat team.") % {"team": team}, "team")
+    require(
+        hand_over_team_choices(actor, case, clock.localdate()).filter(pk=team.pk).exists(),
+        _("%(team)s handlägger inte %(process)s i dag. Välj ett av teamen i listan.") % {"team": team, "process": case.process},
+        "team",
+    )
+    require(bool(reason.strip()), _("Skriv varför ärendet lämnas över – det mottagande teamet läser det."), "reason")
+    before, previous = case.team, case.assignee
+    case.team, case.assignee = team, None
+    fields = ["team", "assignee"]
+    if case.status != CaseStatus.WAITING:
+        case.status = CaseStatus.HANDED_OVER
+        fields.append("status")
+    _save(case, *fields)
+    _event(
+        case,
+        EventKind.STATUS,
+        actor=actor,
+        internal=True,
+        text=reason.strip(),
+        handed_over=True,
+        status=case.status,
+        from_team=before.name,
+        to_team=team.name,
+        previous_assignee=str(previous) if previous else None,
+        reason=reason.strip(),
+    )
+    return case
 
 
 # --- handling -----------------------------------------------------------------------
@@ -336,12 +420,12 @@ def _mark_first_response(case: Case, at: datetime.datetime) -> list[str]:
 def case_reply(*, actor: User, case: Case, text: str) -> CaseEvent:
     """A reply to the customer on the timeline (sending it by mail comes with the mail module)."""
     require(bool(text.strip()), _("Skriv ett svar."), "text")
-    now = timezone.now()
+    now = clock.now()
     fields = _mark_first_response(case, now)
     if fields:
         _save(case, *fields)
     event = _event(case, EventKind.MESSAGE_OUT, actor=actor, text=text.strip(), at=now)
-    transaction.on_commit(lambda: notify.reply_sent(event.pk))
+    clock.after_commit(lambda: notify.reply_sent(event.pk))
     return event
 
 
@@ -400,7 +484,7 @@ def case_return_for_completion(*, actor: User, case: Case, reasons: Sequence[Ret
     require(bool(reasons) or bool(free_text.strip()), _("Välj minst en returorsak eller beskriv vad som saknas."), "reasons")
     missing = [r.text for r in reasons] + ([free_text.strip()] if free_text.strip() else [])
     subject, body = render_letter(case, LetterKind.RETURN, actor, missing)
-    now = timezone.now()
+    now = clock.now()
     request = ReturnRequest.objects.create(
         case=case, free_text=free_text.strip(), letter_subject=subject, letter_body=body, sent_at=now, sent_by=actor
     )
@@ -412,7 +496,7 @@ def case_return_for_completion(*, actor: User, case: Case, reasons: Sequence[Ret
     _event(case, EventKind.PAUSED, actor=actor, at=now, internal=True)
     case_recompute_due(case, save=False)
     _save(case, *fields, "due_at", "first_response_due_at")
-    transaction.on_commit(lambda: notify.return_request_sent(request.pk))
+    clock.after_commit(lambda: notify.return_request_sent(request.pk))
     return request
 
 
@@ -420,7 +504,7 @@ def case_return_for_completion(*, actor: User, case: Case, reasons: Sequence[Ret
 def case_complete_by_customer(*, actor: User | None, case: Case, text: str = "") -> Case:
     """The customer has sent what was missing: the request is completed and the clock runs again."""
     require(case.status == CaseStatus.WAITING, _("Ärendet väntar inte på komplettering."))
-    now = timezone.now()
+    now = clock.now()
     case.return_requests.filter(completed_at__isnull=True).update(completed_at=now)
     _event(case, EventKind.COMPLETED, actor=actor, at=now, text=text.strip())
     _event(case, EventKind.RESUMED, actor=actor, at=now, internal=True)
@@ -435,7 +519,7 @@ def case_complete_by_customer(*, actor: User | None, case: Case, text: str = "")
 def case_close(*, actor: User, case: Case, text: str = "", first_contact_resolved: bool | None = None) -> Case:
     _require_open(case)
     require(case.status != CaseStatus.WAITING, _("Ärendet väntar på kunden. Ta emot kompletteringen eller makulera ärendet."))
-    now = timezone.now()
+    now = clock.now()
     case.status = CaseStatus.CLOSED
     case.resolved_at = now
     fields = ["status", "resolved_at"]
@@ -481,7 +565,7 @@ def case_void(*, actor: User, case: Case, reason: str) -> Case:
     require(bool(reason.strip()), _("Ange varför ärendet makuleras."), "reason")
     case.status = CaseStatus.VOIDED
     case.status_reason = reason.strip()[:300]
-    case.resolved_at = timezone.now()
+    case.resolved_at = clock.now()
     _save(case, "status", "status_reason", "resolved_at")
     _event(case, EventKind.VOIDED, actor=actor, text=reason.strip())
     return case
@@ -525,7 +609,7 @@ def case_merge(*, actor: User, case: Case, into: Case) -> Case:
     reason = _("Sammanslaget med %(number)s") % {"number": into.number}
     case.status = CaseStatus.VOIDED
     case.status_reason = reason
-    case.resolved_at = timezone.now()
+    case.resolved_at = clock.now()
     _save(case, "status", "status_reason", "resolved_at")
     _event(case, EventKind.MERGED, actor=actor, text=reason, into=into.number)
     _event(

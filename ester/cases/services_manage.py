@@ -17,13 +17,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ester.accounts.models import User
 from ester.cases.models import Absence, QueueLoan
 from ester.cases.selectors_manage import manageable_teams, team_members
+from ester.core import clock
 from ester.core.access import Action
 from ester.core.services import audited_create, audited_delete, audited_update, require, require_permission
 from ester.organisation.models import Team
@@ -47,7 +47,7 @@ def _require_member(actor: Any, user: User, day: datetime.date) -> None:
 @transaction.atomic
 def absence_register(*, actor: User | None, user: User, start: datetime.date, end: datetime.date, note: str = "") -> Absence:
     """Register that ``user`` is away from ``start`` to ``end`` (both days included)."""
-    today = timezone.localdate()
+    today = clock.localdate()
     _require_member(actor, user, today)
     require(start <= end, _("Frånvaron kan inte sluta före den börjar."), "end")
     require(end >= today, _("Frånvaro som redan är slut behöver inte registreras."), "end")
@@ -81,7 +81,7 @@ def absence_remove(*, actor: User | None, absence: Absence) -> None:
     An absence that is already over stays: it explains, afterwards, why
     balanced assignment passed someone by.
     """
-    today = timezone.localdate()
+    today = clock.localdate()
     _require_member(actor, absence.user, today)
     require(absence.end >= today, _("Frånvaron är redan slut och ligger kvar i historiken."))
     audited_delete(absence, actor=actor, owner=absence.user, summary=_("Frånvaro borttagen"))
@@ -94,7 +94,7 @@ def absence_remove(*, actor: User | None, absence: Absence) -> None:
 def queue_loan_create(*, actor: User | None, team: Team, borrower: Team, start: datetime.date, end: datetime.date) -> QueueLoan:
     """Lend ``team``'s queue to ``borrower`` from ``start`` to ``end`` (both days included)."""
     require_permission(actor, team, Action.CHANGE)
-    today = timezone.localdate()
+    today = clock.localdate()
     require(team.pk != borrower.pk, _("Ett team kan inte låna sin egen kö. Välj ett annat team."), "borrower")
     require(start <= end, _("Lånet kan inte sluta före det börjar."), "end")
     require(start >= today, _("Ett lån kan inte börja bakåt i tiden."), "start")
@@ -139,7 +139,7 @@ def queue_loan_end(*, actor: User | None, loan: QueueLoan) -> QueueLoan | None:
     keeps it) and ``None`` is returned.
     """
     require_permission(actor, loan, Action.CHANGE)
-    today = timezone.localdate()
+    today = clock.localdate()
     require(loan.end >= today, _("Lånet har redan upphört."))
     if loan.start >= today:
         audited_delete(loan, actor=actor, owner=loan.team, summary=_("Lånet av kön avbröts innan det började gälla"))

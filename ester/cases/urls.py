@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/svar/", views.reply, name="reply"),
     path("<int:pk>/retur/", views.return_for_completion, name="return"),
     path("<int:pk>/tilldela/", views.assign, name="assign"),
+    path("<int:pk>/lamna-over/", views.hand_over, name="hand-over"),
     path("<int:pk>/avsluta/", views.close, name="close"),
     path("<int:pk>/ateroppna/", views.reopen, name="reopen"),
     path("<int:pk>/makulera/", views.void, name="void"),

@@ -32,6 +32,7 @@ from ester.cases.choices import CaseChannel, CaseStatus, EventKind
 from ester.cases.forms import (
     AssignForm,
     CloseForm,
+    HandOverForm,
     NoteForm,
     PhoneForm,
     PhoneNoteForm,
@@ -188,6 +189,7 @@ def _detail_context(request: HttpRequest, case: Case, **bound: forms.Form) -> di
             reply_form=bound.get("reply_form") or ReplyForm(prefix="reply"),
             return_form=bound.get("return_form") or ReturnForm(prefix="return", case=case),
             assign_form=bound.get("assign_form") or AssignForm(prefix="assign", user=user, case=case),
+            hand_over_form=bound.get("hand_over_form") or HandOverForm(prefix="hand_over", user=user, case=case),
             close_form=bound.get("close_form") or CloseForm(prefix="close"),
             reopen_form=bound.get("reopen_form") or ReopenForm(prefix="reopen"),
             void_form=bound.get("void_form") or VoidForm(prefix="void"),
@@ -234,9 +236,10 @@ def _case_action(
     call: Callable[[Case, forms.Form, dict[str, Any]], Any],
     message: Callable[[Case, Any], str],
     anchor: str = "",
+    back: Callable[[Case], str] | None = None,
 ) -> HttpResponse:
     """One of the case page's forms: validate, hand to the service, and either show the
-    page again with the form's errors or go back to it with a message."""
+    page again with the form's errors or go back to it (or to ``back(case)``) with a message."""
     case = _handled_case(request, pk)
     form = make_form(case)
     ok, result = _submit(form, lambda data: call(case, form, data))
@@ -244,7 +247,7 @@ def _case_action(
         case = selectors.access_case(request.user, pk)  # the service may have touched the instance before refusing
         return render(request, "cases/detail.html", _detail_context(request, case, **{f"{name}_form": form}))
     messages.success(request, message(case, result))
-    return redirect(_detail_url(case, anchor))
+    return redirect(back(case) if back is not None else _detail_url(case, anchor))
 
 
 @staff_required
@@ -313,6 +316,37 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         call=call,
         message=message,
     )
+
+
+@staff_required
+@require_POST
+def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lämna över: the case goes, unassigned and with the reason, to another team's queue."""
+
+    def call(case: Case, form: forms.Form, d: dict[str, Any]) -> Any:
+        team = cast(HandOverForm, form).chosen_team()
+        return services.case_hand_over(actor=_actor(request), case=case, team=team, reason=d["reason"])
+
+    return _case_action(
+        request,
+        pk,
+        name="hand_over",
+        make_form=lambda case: HandOverForm(request.POST, prefix="hand_over", user=request.user, case=case),
+        call=call,
+        message=lambda case, _r: (
+            _("Ärende %(number)s är överlämnat till %(team)s och ligger i deras kö.") % {"number": case.number, "team": case.team}
+        ),
+        back=lambda case: _detail_url(case) if _still_visible(request, case) else _workspace_url(),
+    )
+
+
+def _still_visible(request: HttpRequest, case: Case) -> bool:
+    """Whether the user still sees the case (after a handover to a team they do not work in, not)."""
+    try:
+        selectors.access_case(request.user, case.pk)
+    except Http404:
+        return False
+    return True
 
 
 @staff_required

@@ -7,16 +7,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from ester.agreements.models import LeadTime
-from ester.cases import services
+from ester.cases import selectors, services
 from ester.cases.choices import CaseChannel, CaseStatus, EventKind
 from ester.cases.models import Absence, Case, CaseEvent, LetterTemplate, QueueLoan
 from ester.cases.tests.factories import CaseTypeFactory, ReturnReasonFactory
+from ester.core import clock
 from ester.core.access import Role
-from ester.organisation.tests.factories import RoleAssignmentFactory, UserFactory
+from ester.organisation.tests.factories import (
+    HandlingAssignmentFactory,
+    RoleAssignmentFactory,
+    TeamFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 STHLM = ZoneInfo("Europe/Stockholm")
 
@@ -253,3 +260,144 @@ class TestLinksMergeSplit:
         assert a.links_out.get().to_case == b
         with pytest.raises(ValidationError):
             services.case_link(actor=city.handler_b, case=b, other=a)
+
+
+# --- lämna över ------------------------------------------------------------------------
+
+
+def hand_over(city: Any, case: Case, **kwargs: Any) -> Case:
+    defaults = {"actor": city.handler, "team": city.team_b, "reason": "Kunden hör till Team B sedan i måndags."}
+    return services.case_hand_over(case=case, **{**defaults, **kwargs})
+
+
+@pytest.mark.django_db
+class TestHandOver:
+    def test_the_case_goes_unassigned_to_the_other_teams_queue(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type, received_at=timezone.now() - datetime.timedelta(hours=2))
+        services.case_assign(actor=city.handler, case=case, assignee=city.handler)
+        due = Case.objects.get(pk=case.pk).due_at
+        hand_over(city, case)
+        case = Case.objects.get(pk=case.pk)
+        assert case.team == city.team_b and case.assignee is None and case.status == CaseStatus.HANDED_OVER
+        assert case.due_at == due and case.paused_since is None  # the lead-time clock runs on
+        event = case.events.get(kind=EventKind.STATUS)
+        assert event.internal and event.actor == city.handler and event.text == "Kunden hör till Team B sedan i måndags."
+        assert event.payload == {
+            "handed_over": True,
+            "status": CaseStatus.HANDED_OVER,
+            "from_team": "Team A",
+            "to_team": "Team B",
+            "previous_assignee": str(city.handler),
+            "reason": "Kunden hör till Team B sedan i måndags.",
+        }
+        assert not case.events.filter(kind=EventKind.PAUSED).exists()
+        unassigned = selectors.queue_cases(city.handler_b, "otilldelade", [city.team_b.pk])
+        assert list(unassigned) == [case]
+        assert not Case.objects.visible_to(city.handler).exists()  # team A's handler lets go of it
+
+    def test_the_customer_sees_the_status_never_the_reason(self, city: Any, case_type: Any) -> None:
+        case = hand_over(city, register(city, case_type))
+        assert Case.objects.visible_to(city.contact_x).get().get_status_display() == "Överlämnad"
+        kinds = list(CaseEvent.objects.visible_to(city.contact_x).filter(case=case).values_list("kind", flat=True))
+        assert kinds == [EventKind.CREATED]
+
+    def test_taking_or_assigning_it_in_the_receiving_team_makes_it_in_progress(self, city: Any, case_type: Any) -> None:
+        taken = hand_over(city, register(city, case_type))
+        assigned = hand_over(city, register(city, case_type))
+        assert services.case_take_next(actor=city.handler_b, teams=[city.team_b]) == taken
+        assert Case.objects.get(pk=taken.pk).status == CaseStatus.IN_PROGRESS
+        services.case_assign(actor=city.handler_b, case=assigned, assignee=city.handler_b)
+        assigned = Case.objects.get(pk=assigned.pk)
+        assert assigned.status == CaseStatus.IN_PROGRESS and assigned.assignee == city.handler_b
+
+    def test_a_waiting_case_keeps_waiting_for_the_customer(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        services.case_return_for_completion(actor=city.handler, case=case, reasons=[ReturnReasonFactory()])
+        hand_over(city, case)
+        case = Case.objects.get(pk=case.pk)
+        assert case.status == CaseStatus.WAITING and case.team == city.team_b and case.paused_since is not None
+        services.case_complete_by_customer(actor=city.contact_x, case=case, text="Här är attesten")
+        assert Case.objects.get(pk=case.pk).status == CaseStatus.NEW
+
+    @pytest.mark.parametrize("how", ["close", "void"])
+    def test_closed_and_voided_cases_are_refused(self, city: Any, case_type: Any, how: str) -> None:
+        case = register(city, case_type)
+        if how == "close":
+            services.case_close(actor=city.handler, case=case)
+        else:
+            services.case_void(actor=city.handler, case=case, reason="Dubblett")
+        with pytest.raises(ValidationError, match="kan inte lämnas över"):
+            hand_over(city, case)
+        assert Case.objects.get(pk=case.pk).team == city.team_a
+
+    @pytest.mark.parametrize("persona", ["handler_b", "outsider", "controller", "contact_x"])
+    def test_only_those_who_may_handle_the_case(self, city: Any, case_type: Any, persona: str) -> None:
+        case = register(city, case_type)
+        with pytest.raises(PermissionDenied):
+            hand_over(city, case, actor=city.users[persona])
+        assert Case.objects.get(pk=case.pk).team == city.team_a and not case.events.filter(kind=EventKind.STATUS)
+
+    def test_a_manager_above_the_team_may(self, city: Any, case_type: Any) -> None:
+        case = hand_over(city, register(city, case_type), actor=city.unit_manager)
+        assert case.team == city.team_b
+
+    def test_the_team_must_handle_the_process_and_a_reason_is_needed(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        elsewhere = TeamFactory(unit=city.unit2, name="Team C")  # handles no process
+        with pytest.raises(ValidationError, match="handlägger inte") as error:
+            hand_over(city, case, team=elsewhere)
+        assert "team" in error.value.message_dict
+        with pytest.raises(ValidationError, match="redan hos Team A"):
+            hand_over(city, case, team=city.team_a)
+        with pytest.raises(ValidationError, match="Skriv varför") as error:
+            hand_over(city, case, reason="  ")
+        assert "reason" in error.value.message_dict
+        assert Case.objects.get(pk=case.pk).status == CaseStatus.NEW
+
+    def test_team_choices_same_area_first_and_only_teams_valid_today(self, city: Any, case_type: Any) -> None:
+        case = register(city, case_type)
+        far = TeamFactory(unit=UnitFactory(area=city.other_area, name="Enhet LP"), name="Alfa")
+        gone = TeamFactory(unit=city.unit2, name="Nedlagt", valid_to=datetime.date(2020, 12, 31))
+        idle = TeamFactory(unit=city.unit2, name="Utan process")
+        for team in (far, gone):
+            HandlingAssignmentFactory(customer=city.customer_y, process=city.process, team=team)
+        choices = list(selectors.hand_over_team_choices(city.handler, case))
+        assert choices == [city.team_b, far] and idle not in choices
+        assert not selectors.hand_over_team_choices(city.outsider, case).exists()
+        assert hand_over(city, case, team=far).team == far
+
+
+@pytest.mark.django_db
+class TestTheClockSeam:
+    def test_a_registration_back_then_is_stamped_back_then_and_sends_nothing(
+        self, city: Any, case_type: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        back_then = datetime.datetime(2026, 4, 1, 10, 5, tzinfo=STHLM)
+        with django_capture_on_commit_callbacks() as callbacks, clock.frozen_at(back_then), clock.notifications_suppressed():
+            case = register(city, case_type)
+            services.case_assign(actor=city.handler, case=case, assignee=city.unit_manager)
+            services.case_reply(actor=city.handler, case=case, text="Betalt.")
+        case = Case.objects.get(pk=case.pk)
+        assert case.registered_at == back_then and case.first_response_at == back_then
+        assert set(case.events.values_list("at", flat=True)) == {back_then}
+        assert callbacks == []
+
+    def test_on_the_wall_clock_notifications_are_queued(
+        self, city: Any, case_type: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        with django_capture_on_commit_callbacks() as callbacks:
+            case = register(city, case_type)
+            services.case_reply(actor=city.handler, case=case, text="Betalt.")
+        assert len(callbacks) == 2
+        assert abs(Case.objects.get(pk=case.pk).registered_at - timezone.now()) < datetime.timedelta(minutes=1)
+
+    def test_reference_data_is_read_once_inside_memoized(self, city: Any, case_type: Any, django_assert_num_queries: Any) -> None:
+        day = datetime.date(2026, 4, 1)
+        with clock.memoized():
+            assert services.handling_team_on(city.customer_x, city.process, day) == city.team_a
+            calendar = services.area_calendar(city.area)
+            with django_assert_num_queries(0):
+                assert services.handling_team_on(city.customer_x, city.process, day) == city.team_a
+                assert services.handling_team_on(city.customer_x, city.process, datetime.date(2026, 5, 4)) == city.team_a
+                assert services.area_calendar(city.area) is calendar
+        assert services.area_calendar(city.area) is not calendar

@@ -21,7 +21,7 @@ from ester.cases.tests.factories import CaseTypeFactory, ReturnReasonFactory
 
 STAFF_SEEING_A = ("handler", "unit_manager", "head_of_area", "controller", "sysadmin")
 BLIND_TO_A = ("handler_b", "contact_x", "contact_y", "outsider")
-ACTIONS = ("note", "reply", "return", "assign", "close", "reopen", "void")
+ACTIONS = ("note", "reply", "return", "assign", "hand-over", "close", "reopen", "void")
 
 
 @pytest.fixture(autouse=True)
@@ -342,6 +342,39 @@ class TestDetail:
         case.refresh_from_db()
         assert case.assignee is None
 
+    def test_hand_over_to_another_team(self, city: Any, client: Client, case: Case) -> None:
+        services.case_assign(actor=city.handler, case=case, assignee=city.handler)
+        login(client, city.handler)
+        body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        assert 'id="lamna-over"' in body and reverse("cases:hand-over", args=[case.pk]) in body
+        assert f'<option value="{city.team_b.pk}">Team B (Enhet 2)</option>' in body
+        assert f'<optgroup label="{city.area.name}">' in body and 'for="id_hand_over-reason"' in body
+        response = client.post(
+            reverse("cases:hand-over", args=[case.pk]),
+            {"hand_over-team": city.team_b.pk, "hand_over-reason": "Kunden byter team"},
+            follow=True,
+        )
+        # team A's handler no longer sees the case: back to the workspace, with a message
+        assert response.redirect_chain[-1][0] == reverse("cases:workspace")
+        assert f"Ärende {case.number} är överlämnat till Team B" in " ".join(messages_of(response))
+        case.refresh_from_db()
+        assert case.team == city.team_b and case.assignee is None and case.status == CaseStatus.HANDED_OVER
+        assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+        login(client, city.handler_b)
+        body = client.get(reverse("cases:workspace"), {"ko": "otilldelade"}).content.decode()
+        assert case.number in body
+        body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        assert "Överlämnat till ett annat team" in body and "Team A → Team B" in body and "Kunden byter team" in body
+        assert client.post(reverse("cases:assign", args=[case.pk]), {"assign-assignee": city.handler_b.pk}).status_code == 302
+        case.refresh_from_db()
+        assert case.status == CaseStatus.IN_PROGRESS and case.assignee == city.handler_b
+
+    def test_a_manager_who_still_sees_the_case_returns_to_it(self, city: Any, client: Client, case: Case) -> None:
+        response = login(client, city.unit_manager).post(
+            reverse("cases:hand-over", args=[case.pk]), {"hand_over-team": city.team_b.pk, "hand_over-reason": "Omfördelning"}
+        )
+        assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[case.pk])
+
     def test_close_reopen_and_void(self, city: Any, client: Client, case: Case) -> None:
         login(client, city.handler)
         response = client.post(
@@ -404,6 +437,31 @@ class TestBadInput:
     def test_assign_without_choice(self, city: Any, client: Client, case: Case) -> None:
         response = login(client, city.handler).post(reverse("cases:assign", args=[case.pk]), {})
         assert response.status_code == 200 and "Välj vem ärendet ska tilldelas." in response.content.decode()
+
+    def test_hand_over_without_team_or_reason(self, city: Any, client: Client, case: Case) -> None:
+        login(client, city.handler)
+        url = reverse("cases:hand-over", args=[case.pk])
+        body = client.post(url, {"hand_over-reason": "Fel team"}).content.decode()
+        assert "Välj vilket team ärendet ska lämnas över till." in body
+        body = client.post(url, {"hand_over-team": city.team_b.pk, "hand_over-reason": " "}).content.decode()
+        assert "Skriv varför ärendet lämnas över" in body and 'id="lamna-over"' in body
+        body = client.post(url, {"hand_over-team": city.team_a.pk, "hand_over-reason": "Fel team"}).content.decode()
+        assert "Välj ett av teamen i listan." in body  # its own team is not offered
+        case.refresh_from_db()
+        assert case.team == city.team_a and case.status == CaseStatus.NEW
+
+    def test_a_closed_case_is_not_handed_over(self, city: Any, client: Client, case: Case) -> None:
+        services.case_close(actor=city.handler, case=case)
+        login(client, city.handler)
+        assert (
+            reverse("cases:hand-over", args=[case.pk]) not in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        )
+        response = client.post(
+            reverse("cases:hand-over", args=[case.pk]), {"hand_over-team": city.team_b.pk, "hand_over-reason": "Fel team"}
+        )
+        assert response.status_code == 200 and "kan inte lämnas över" in response.content.decode()
+        case.refresh_from_db()
+        assert case.team == city.team_a and case.status == CaseStatus.CLOSED
 
 
 # --- phone ---------------------------------------------------------------------

@@ -12,14 +12,16 @@ the draw.
 
 Time: the cases must look current when the demo starts, so the history is
 laid out backwards from ``timezone.now()`` on each area's working calendar.
-While it is written, the services' clock (``django.utils.timezone.now``) is
+While it is written, the services' clock (``ester.core.clock.use_clock``) is
 set to the instant of each step — registration, assignment, return, the
 customer's completion, the reply, closing — and no step is taken that would
 lie in the future: what the clock has not reached yet is still open.  The
 notifications the services queue for after the commit (receipts, letters,
-assignment mails) are not sent: the history happened "back then".  The
-services read calendars and handling teams through a cache meanwhile
-(nothing changes them during the load), which keeps the load fast.
+assignment mails) are not sent (``clock.notifications_suppressed``): the
+history happened "back then".  Calendars and handling teams are read once
+(``clock.memoized``; nothing changes them during the load), which keeps the
+load fast.  Row stamps the database layer writes itself (a case's
+``updated_at``) keep the wall clock: they say when the row was written.
 
 Idempotency: the case history is written once.  If any case from a demo
 sender (a customer contact at ``*.stockholm.example``) exists, no cases are
@@ -30,14 +32,12 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from unittest import mock
 
-from django.db import transaction
 from django.utils import timezone
 
 from ester.cases import services
@@ -45,10 +45,10 @@ from ester.cases.choices import CaseChannel, Filing, LetterKind, RetentionClass
 from ester.cases.models import Case, CaseType, LetterTemplate, ReturnReason
 from ester.core.access import Role
 from ester.core.businesscalendar import SwedishBusinessCalendar
+from ester.core.clock import memoized, notifications_suppressed, use_clock
 from ester.organisation.demo.data import DAY
 from ester.organisation.demo.loader import Loader, ensure
-from ester.organisation.models import Area, Customer, CustomerContact, HandlingAssignment, Process, RoleAssignment, Team
-from ester.organisation.selectors import business_calendar
+from ester.organisation.models import Area, Customer, CustomerContact, Process, RoleAssignment, Team
 
 #: Demo senders write from ``<name>@<department>.stockholm.example``; a case from such an address marks the history as loaded.
 DEMO_SENDER_DOMAIN = ".stockholm.example"
@@ -433,7 +433,7 @@ NOTES = [
 
 
 class _Clock:
-    """The services' ``timezone.now()`` while the history is written."""
+    """The services' clock (``ester.core.clock.now``) while the history is written."""
 
     def __init__(self, real_now: datetime.datetime) -> None:
         self.real_now = real_now
@@ -444,20 +444,10 @@ class _Clock:
 
 
 @contextmanager
-def _back_then(clock: _Clock, history: _History) -> Iterator[None]:
-    """Run the services at the clock's time and send none of the after-commit notifications.
-
-    Calendars and handling teams are read once (nothing changes them during the load)."""
-
-    def not_now(func: Callable[[], Any], using: str | None = None, robust: bool = False) -> None:
-        """The receipts and letters of the history were sent back then, not at load time."""
-
-    with (
-        mock.patch.object(timezone, "now", clock),
-        mock.patch.object(transaction, "on_commit", not_now),
-        mock.patch.object(services, "business_calendar", history.calendar),
-        mock.patch.object(services, "handling_team", history.handling_team),
-    ):
+def _back_then(clock: _Clock) -> Iterator[None]:
+    """Run the services at the clock's time and send none of the after-commit notifications:
+    the receipts and letters of the history were sent back then, not at load time."""
+    with use_clock(clock), notifications_suppressed():
         yield
 
 
@@ -511,11 +501,12 @@ def load_demo_cases(loader: Loader, case_types: dict[str, CaseType]) -> int:
     """Write the case history through the services, once; return the number of cases written."""
     if Case.objects.filter(sender_email__endswith=DEMO_SENDER_DOMAIN).exists():
         return 0
-    history = _History(loader, case_types)
-    plans = history.plan()
-    clock = _Clock(timezone.now())
-    with _back_then(clock, history):
-        written = [history.write(plan, clock) for plan in plans]
+    with memoized():  # calendars and handling teams: read once, for the plan and the services alike
+        history = _History(loader, case_types)
+        plans = history.plan()
+        clock = _Clock(timezone.now())
+        with _back_then(clock):
+            written = [history.write(plan, clock) for plan in plans]
     return sum(1 for case in written if case is not None)
 
 
@@ -529,7 +520,6 @@ class _History:
         self.now = timezone.localtime()
         by_name = {customer.short_name: customer for customer, _group, _index in loader.customers}
         self.customers = [(by_name[name], weight) for name, weight in CUSTOMERS if name in by_name]
-        self.calendars: dict[int, SwedishBusinessCalendar] = {}
         self.reasons: dict[int | None, list[ReturnReason]] = {}
         for reason in ReturnReason.objects.filter(active=True).order_by("order"):
             self.reasons.setdefault(reason.process_id, []).append(reason)
@@ -546,31 +536,16 @@ class _History:
         ):
             assert assignment.team_id is not None
             self.handlers.setdefault(assignment.team_id, []).append(assignment.user)
-        self.assignments: dict[tuple[int, int], list[HandlingAssignment]] = {}
 
     # ----------------------------------------------------------------- planning
     def calendar(self, area: Area) -> SwedishBusinessCalendar:
-        if area.pk not in self.calendars:
-            self.calendars[area.pk] = business_calendar(area)
-        return self.calendars[area.pk]
-
-    def handling_team(self, customer: Customer, process: Process, day: datetime.date | None = None) -> Team | None:
-        """``selectors.handling_team`` on the rows read once per customer and process (latest start first)."""
-        key = (customer.pk, process.pk)
-        if key not in self.assignments:
-            self.assignments[key] = list(
-                HandlingAssignment.objects.filter(customer=customer, process=process)
-                .select_related("team")
-                .order_by("-valid_from")
-            )
-        day = day or self.now.date()
-        for row in self.assignments[key]:
-            if row.valid_from <= day and (row.valid_to is None or row.valid_to >= day):
-                return row.team
-        return None
+        """The area's calendar, as the services read it (once, inside ``memoized``)."""
+        calendar: SwedishBusinessCalendar = services.area_calendar(area)
+        return calendar
 
     def team(self, customer: Customer, process: Process) -> Team | None:
-        return self.handling_team(customer, process)
+        """The team handling ``process`` for ``customer`` today (the real today, also while the clock is back then)."""
+        return services.handling_team_on(customer, process, self.now.date())
 
     def plan(self) -> list[_Plan]:
         """Who sends what when, and what becomes of it: sorted by arrival, so numbers follow time."""
