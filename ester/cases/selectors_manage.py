@@ -230,7 +230,7 @@ def handler_loads(teams: list[Team], day: datetime.date) -> dict[int, list[Handl
     """The handlers of each team on ``day`` with their open assigned cases (all teams —
     the load balanced assignment weighs) and, if absent that day, until when."""
     load = (
-        Case.objects.filter(assignee_id=OuterRef("user_id"), status__in=OPEN_STATUSES)
+        Case.objects.filter(open_assignee_id=OuterRef("user_id"))
         .order_by()
         .values("assignee_id")
         .annotate(n=Count("pk"))

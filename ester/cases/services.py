@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from ester.accounts.models import User
 from ester.agreements.models import LeadTime
 from ester.cases import leadtime, notify
-from ester.cases.choices import OPEN_STATUSES, CaseChannel, CaseStatus, EventKind, LetterKind, LinkKind, Priority
+from ester.cases.choices import CaseChannel, CaseStatus, EventKind, LetterKind, LinkKind, Priority
 from ester.cases.models import (
     Absence,
     Case,
@@ -313,7 +313,7 @@ def case_assign(*, actor: User | None, case: Case, assignee: User | None) -> Cas
 def team_queue(team: Team) -> Any:
     """Open, unassigned cases of a team in the order they should be taken: urgent first, then by due time."""
     return (
-        Case.objects.filter(team=team, assignee__isnull=True, status__in=OPEN_STATUSES)
+        Case.objects.filter(open_team_id=team.pk, assignee__isnull=True)
         .exclude(status=CaseStatus.WAITING)
         .order_by("-urgent", F("due_at").asc(nulls_last=True), "received_at", "id")
     )
@@ -323,7 +323,7 @@ def team_queue(team: Team) -> Any:
 def case_take_next(*, actor: User, teams: Iterable[Team]) -> Case | None:
     """Take the next case from the given queues (urgent first, then earliest due)."""
     candidates = Case.objects.filter(
-        team__in=list(teams),
+        open_team_id__in=[team.pk for team in teams],
         assignee__isnull=True,
         status__in=(CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.HANDED_OVER),
     ).order_by("-urgent", F("due_at").asc(nulls_last=True), "received_at", "id")
@@ -343,7 +343,7 @@ def case_assign_balanced(*, actor: User | None, case: Case, day: datetime.date |
     handler = (
         _team_handlers(case.team, day)
         .exclude(pk__in=absent)
-        .annotate(load=Count("assigned_cases", filter=Q(assigned_cases__status__in=OPEN_STATUSES)))
+        .annotate(load=Count("assigned_cases", filter=Q(assigned_cases__open_assignee_id__isnull=False)))
         .order_by("load", "last_name", "pk")
         .first()
     )

@@ -270,6 +270,24 @@ def install_sqlite_triggers(apps, schema_editor):
         _run(schema_editor, SQLITE_TRIGGERS)
 
 
+# A later migration that remakes ``cases_case`` on SQLite (Django copies it into a new
+# table, drops the old one and renames the new one) must first take away the view and the
+# triggers that name it — SQLite refuses the rename while a view names a missing table —
+# and put them back afterwards. The index itself (``cases_case_fts``) stays as it is: the
+# remake keeps every row and id.
+SQLITE_VIEW = next(sql for sql in SQLITE_INSTALL if sql.startswith("CREATE VIEW"))
+
+
+def sqlite_detach_search(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        _run(schema_editor, [sql for sql in SQLITE_UNINSTALL if not sql.startswith("DROP TABLE")])
+
+
+def sqlite_attach_search(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        _run(schema_editor, [SQLITE_VIEW, *SQLITE_TRIGGERS])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0001_initial"),

@@ -320,12 +320,14 @@ class TestIndexFollowsChanges:
 
 @pytest.mark.django_db(transaction=True)
 def test_migration_fills_the_index_for_existing_cases(city: Any, case_type: Any) -> None:
-    """Unapply the search migration, register cases without it, apply it again: they are found."""
+    """Cases that exist when the search migration is applied are found: register a case,
+    unapply the migrations down to before the search (its index goes), apply them again."""
     from django.db.migrations.executor import MigrationExecutor
 
+    case = register(city, case_type, subject="Faktura från Securitas")
     executor = MigrationExecutor(connection)
     executor.migrate([("cases", "0001_initial")])
-    case = register(city, case_type, subject="Faktura från Securitas")
+    assert not search_triggers_installed()
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert search_triggers_installed()
