@@ -321,7 +321,7 @@ class SwedishBusinessCalendar:
     they are cheap to call in hot loops. Share one instance per configuration.
     """
 
-    __slots__ = ("_extra_closed_days", "_intervals_cache", "_opening_hours")
+    __slots__ = ("_extra_closed_days", "_intervals_cache", "_opening_hours", "_year_prefix")
 
     def __init__(
         self,
@@ -342,6 +342,8 @@ class SwedishBusinessCalendar:
         self._opening_hours = opening_hours
         self._extra_closed_days = frozenset(_check_date(day, "extra_closed_days item") for day in extra_closed_days)
         self._intervals_cache: dict[date, tuple[UtcInterval, ...]] = {}
+        # Per year: working time (whole microseconds) of the year's days before day-of-year i.
+        self._year_prefix: dict[int, list[int]] = {}
 
     def __repr__(self) -> str:
         """Return a debugging representation."""
@@ -525,17 +527,57 @@ class SwedishBusinessCalendar:
         utc_b = _to_utc(b, "b")
         if utc_b < utc_a:
             return -self.working_time_between(b, a)
-        total = timedelta(0)
-        day = utc_a.astimezone(STOCKHOLM).date()
+        first_day = utc_a.astimezone(STOCKHOLM).date()
         last_day = utc_b.astimezone(STOCKHOLM).date()
-        while day <= last_day:
-            for interval_start, interval_end in self._utc_intervals(day):
-                low = max(interval_start, utc_a)
-                high = min(interval_end, utc_b)
-                if high > low:
-                    total += high - low
-            day += _ONE_DAY
+        if first_day == last_day:
+            return self._time_in_day(first_day, utc_a, utc_b)
+        # The first and last days in part; the whole days between from the yearly sums
+        # (so an open case received years ago costs a few lookups, not a walk over every day).
+        return (
+            self._time_in_day(first_day, utc_a, utc_b)
+            + self._whole_days_time(first_day + _ONE_DAY, last_day - _ONE_DAY)
+            + self._time_in_day(last_day, utc_a, utc_b)
+        )
+
+    def _time_in_day(self, day: date, utc_a: datetime, utc_b: datetime) -> timedelta:
+        """Working time of local date *day* inside [utc_a, utc_b)."""
+        total = timedelta(0)
+        for interval_start, interval_end in self._utc_intervals(day):
+            low = max(interval_start, utc_a)
+            high = min(interval_end, utc_b)
+            if high > low:
+                total += high - low
         return total
+
+    def _day_microseconds(self, day: date) -> int:
+        return sum((end - start) // _ONE_MICROSECOND for start, end in self._utc_intervals(day))
+
+    def _prefix(self, year: int) -> list[int]:
+        """Cumulative working time of *year*: ``prefix[i]`` covers the year's first ``i`` days."""
+        prefix = self._year_prefix.get(year)
+        if prefix is None:
+            prefix = [0]
+            day = date(year, 1, 1)
+            while day.year == year:
+                prefix.append(prefix[-1] + self._day_microseconds(day))
+                day += _ONE_DAY
+            self._year_prefix[year] = prefix
+        return prefix
+
+    def _whole_days_time(self, first: date, last: date) -> timedelta:
+        """Working time of the whole local days *first* … *last* (none when last < first)."""
+        if last < first:
+            return timedelta(0)
+        days = (last - first).days + 1
+        if days <= 7:  # a short span: the days themselves are cheaper than a year's sums
+            return timedelta(microseconds=sum(self._day_microseconds(first + _ONE_DAY * i) for i in range(days)))
+        total = 0
+        for year in range(first.year, last.year + 1):
+            prefix = self._prefix(year)
+            start = first.timetuple().tm_yday - 1 if year == first.year else 0
+            end = last.timetuple().tm_yday if year == last.year else len(prefix) - 1
+            total += prefix[end] - prefix[start]
+        return timedelta(microseconds=total)
 
     # -- guards -------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -252,9 +253,17 @@ def business_calendar(area: Area) -> Any:
     Areas without registered opening hours use the standard office day
     (Monday–Friday 08:00–16:30).
     """
+    rows = tuple(sorted((h.weekday, h.opens, h.closes) for h in area.opening_hours.all()))
+    closed = frozenset(area.closed_days.values_list("day", flat=True))
+    return _shared_calendar(rows, closed)
+
+
+@functools.lru_cache(maxsize=128)
+def _shared_calendar(rows: tuple[Any, ...], closed: frozenset[datetime.date]) -> Any:
+    """One calendar per configuration for the whole process: a calendar never changes, and
+    the one shared keeps what it has worked out (each day's opening intervals, each year's
+    sums), so a request does not start from nothing. A changed configuration is another key."""
     from ester.core.businesscalendar import OpeningHours, SwedishBusinessCalendar
 
-    rows = [(h.weekday, h.opens, h.closes) for h in area.opening_hours.all()]
-    hours = OpeningHours.from_rows(rows) if rows else OpeningHours.standard()
-    closed = frozenset(area.closed_days.values_list("day", flat=True))
+    hours = OpeningHours.from_rows(list(rows)) if rows else OpeningHours.standard()
     return SwedishBusinessCalendar(opening_hours=hours, extra_closed_days=closed)

@@ -750,3 +750,33 @@ def test_property_working_days_additive(calendar: SwedishBusinessCalendar, a: da
         sum(calendar.is_working_day(a + timedelta(days=i)) for i in range(1, (c - a).days + 1)) if (c - a).days < 400 else total
     )
     assert total == expected
+
+
+def _day_by_day(calendar: SwedishBusinessCalendar, a: datetime, b: datetime) -> timedelta:
+    """The plain definition: every local day's opening intervals from a's day to b's, clipped to [a, b)
+    (compared in UTC: aware datetimes of one zone compare by wall time in Python)."""
+    total = timedelta(0)
+    day, last = a.astimezone(STOCKHOLM).date(), b.astimezone(STOCKHOLM).date()
+    while day <= last:
+        for start, end in calendar.working_intervals(day):
+            low, high = max(utc(start), utc(a)), min(utc(end), utc(b))
+            if high > low:
+                total += high - low
+        day += timedelta(days=1)
+    return total
+
+
+@PROPERTY_SETTINGS
+@given(calendar=calendars, a=instants, b=instants)
+def test_property_long_spans_equal_the_day_by_day_sum(calendar: SwedishBusinessCalendar, a: datetime, b: datetime) -> None:
+    """Spans over many days are summed from yearly tables; they must equal the plain day-by-day sum."""
+    a, b = sorted((a, b), key=utc)
+    assert calendar.working_time_between(a, b) == _day_by_day(calendar, a, b)
+
+
+def test_span_of_ten_years_across_year_ends_and_dst() -> None:
+    a = datetime(2016, 12, 30, 15, 0, tzinfo=STOCKHOLM)
+    b = datetime(2026, 11, 23, 9, 30, tzinfo=STOCKHOLM)
+    assert STANDARD.working_time_between(a, b) == _day_by_day(STANDARD, a, b)
+    assert LUNCH.working_time_between(a, b) == _day_by_day(LUNCH, a, b)
+    assert ODD.working_time_between(a, b) == _day_by_day(ODD, a, b)
