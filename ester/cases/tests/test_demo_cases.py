@@ -192,9 +192,8 @@ class TestLoading:
         assert rows() == before
         assert "0 nya demoärenden" in out.getvalue() and "0 nya rader" in out.getvalue()
 
-    def test_load_time(self, demo: Load) -> None:
-        """About 5 s for the whole demo city on an idle 2-core machine. The CPU bound leaves room for a
-        busy machine (the wall clock there says little); the query budget per case is exact."""
+    def test_query_budget(self, demo: Load) -> None:
+        """The demo load's cost is held by its query budget per case (exact, whatever the machine
+        is doing); its time is a figure for the bench, not an assertion here."""
         cases = Case.objects.count()
         assert demo.queries / cases < 25, f"{demo.queries} queries for {cases} cases"
-        assert demo.cpu < 8.0, f"load_demo_city took {demo.cpu:.1f} s of CPU ({demo.wall:.1f} s on the clock)"
