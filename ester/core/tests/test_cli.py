@@ -281,3 +281,23 @@ def test_demo_load_only_prints_working_logins(django_user_model: Any) -> None:
     for username, password, role in logins:
         assert username in text and password in text and role in text
         assert django_user_model.objects.get(username=username).check_password(password)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_gives_sqlite_planner_statistics() -> None:
+    """At its start the worker analyses the database (SQLite), so the planner has statistics for
+    every table — also for one a migration has just remade; later it runs PRAGMA optimize."""
+    from django.db import connection
+
+    from ester.core.management.commands.worker import optimize_sqlite
+
+    if connection.vendor != "sqlite":
+        optimize_sqlite(first=True)  # nothing to do: autovacuum keeps PostgreSQL's statistics
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("DELETE FROM sqlite_stat1")  # as after a migration that remade the tables
+        optimize_sqlite(first=True)
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'django_migrations'")
+        assert cursor.fetchone()[0] == 1
+        optimize_sqlite()  # the hourly refresh
