@@ -136,7 +136,8 @@ class Columns:
 
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        # Generated columns (the queues' open_team_id …) are the database's to fill.
+        self.fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
         self.names = [f.column for f in self.fields]
         self.defaults: dict[str, Any] = {}
         for f in self.fields:
