@@ -205,9 +205,13 @@ def case_register(
     priority: int = Priority.NORMAL,
     secret: bool = False,
     personal_data: bool = False,
+    event_payload: dict[str, Any] | None = None,
 ) -> Case:
     """Register a case: date received, number, sender and subject are recorded at once
-    (the public-records rule); the team comes from the customer's handling assignment."""
+    (the public-records rule); the team comes from the customer's handling assignment.
+
+    ``event_payload`` is added to the "Registrerat" line — intake records the incoming
+    mail's ``message_id`` there, which the outgoing mail's References then name."""
     now = clock.now()
     received_at = received_at or now
     require(actor is None or can(actor, customer, Action.VIEW), _("Du kan inte registrera ärenden för den här kunden."))
@@ -262,6 +266,7 @@ def case_register(
         received_at=received_at.isoformat(),
         sender=sender_name.strip(),
         team=team.name,
+        **(event_payload or {}),
     )
     clock.after_commit(lambda: notify.case_registered(case.pk))
     return case
@@ -410,7 +415,7 @@ def case_hand_over(*, actor: User, case: Case, team: Team, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_add_note(*, actor: User, case: Case, text: str) -> CaseEvent:
+def case_add_note(*, actor: User | None, case: Case, text: str) -> CaseEvent:
     _require_handler(actor, case)
     require(bool(text.strip()), _("Skriv något i anteckningen."), "text")
     return _event(case, EventKind.NOTE, actor=actor, text=text.strip(), internal=True)
@@ -510,12 +515,13 @@ def case_return_for_completion(*, actor: User, case: Case, reasons: Sequence[Ret
 
 
 @transaction.atomic
-def case_complete_by_customer(*, actor: User | None, case: Case, text: str = "") -> Case:
-    """The customer has sent what was missing: the request is completed and the clock runs again."""
+def case_complete_by_customer(*, actor: User | None, case: Case, text: str = "", payload: dict[str, Any] | None = None) -> Case:
+    """The customer has sent what was missing: the request is completed and the clock runs again.
+    ``payload`` goes on the "Kompletterat" line (intake: the mail's ``message_id``)."""
     require(case.status == CaseStatus.WAITING, _("Ärendet väntar inte på komplettering."))
     now = clock.now()
     case.return_requests.filter(completed_at__isnull=True).update(completed_at=now)
-    _event(case, EventKind.COMPLETED, actor=actor, at=now, text=text.strip())
+    _event(case, EventKind.COMPLETED, actor=actor, at=now, text=text.strip(), **(payload or {}))
     _event(case, EventKind.RESUMED, actor=actor, at=now, internal=True)
     case.status = CaseStatus.IN_PROGRESS if case.assignee_id else CaseStatus.NEW
     case.paused_since = None
@@ -599,11 +605,14 @@ def _link(from_case: Case, to_case: Case, kind: str) -> None:
 
 
 @transaction.atomic
-def case_link(*, actor: User, case: Case, other: Case, kind: str = LinkKind.RELATED) -> None:
-    """Mark two cases as related (or one as a possible reply to the other)."""
+def case_link(*, actor: User | None, case: Case, other: Case, kind: str = LinkKind.RELATED) -> None:
+    """Mark two cases as related (or one as a possible reply to the other). ``actor=None`` is
+    the system (intake); it never links cases of two customers — a link is shown to the
+    contacts of its case's customer."""
     _require_handler(actor, case)
     require(case.pk != other.pk, _("Ett ärende kan inte länkas till sig självt."))
-    require(can(actor, other, Action.VIEW), _("Ärendet finns inte."), "other")
+    require(actor is None or can(actor, other, Action.VIEW), _("Ärendet finns inte."), "other")
+    require(case.customer_id == other.customer_id or actor is not None, _("Ärenden hos olika kunder länkas inte automatiskt."))
     _link(case, other, kind)
     _event(case, EventKind.LINKED, actor=actor, internal=True, other=other.number, link=kind)
     _event(other, EventKind.LINKED, actor=actor, internal=True, other=case.number, link=kind)
