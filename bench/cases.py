@@ -17,6 +17,14 @@ memory of the process.  Runs on SQLite by default, on PostgreSQL when
 ESTER_DATABASE_URL is set; a throw-away test database is created and dropped.
 
     .venv/bin/python bench/cases.py [--cases 1000000] [--small 10000] [--requests 30] [--registrations 1000] [--keep]
+
+``--keep`` leaves the loaded database; ``--measure DATABASE`` measures the requests
+again on such a database without loading anything (a SQLite file path, or a
+PostgreSQL database name on the server of ESTER_DATABASE_URL), e.g. after a change
+to a query or on an idle machine:
+
+    .venv/bin/python bench/cases.py --measure var/test-ester-1234.sqlite3
+    ESTER_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ester_bench .venv/bin/python bench/cases.py --measure test_ester_bench
 """
 
 from __future__ import annotations
@@ -521,6 +529,23 @@ def register(world: World, n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def measure_kept(database: str, requests: int) -> None:
+    """The requests of ``scenarios`` on a kept database, nothing written."""
+    from ester.cases.models import Case
+
+    settings.DEBUG = False
+    connection.close()
+    connection.settings_dict["NAME"] = str(Path(database).resolve()) if connection.vendor == "sqlite" else database
+    world = World()
+    probes = Probes(world)
+    print(f"database: {connection.vendor} {database}; {Case.objects.count():,} cases, {db_size()}")
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"{'request':<32} {'queries':>7} {'median ms':>10} {'p95 ms':>8} {'cold max':>9} {'hits':>5}")
+    for label, call in scenarios(world, probes, pages_exist()):
+        q, med, p95, cold, hits = measure(call, requests)
+        print(f"{label:<32} {q:>7} {med:>10.1f} {p95:>8.1f} {cold:>9.1f} {hits:>5}")
+
+
 def db_size() -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -537,8 +562,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--registrations", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the test database (to look into it); drop it yourself")
+    parser.add_argument("--measure", metavar="DATABASE", help="only measure the requests on a database kept by --keep")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    if args.measure:
+        measure_kept(args.measure, args.requests)
+        return
 
     settings.DEBUG = False
     old = setup_databases(verbosity=0, interactive=False)

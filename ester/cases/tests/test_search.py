@@ -373,6 +373,7 @@ def test_a_search_looks_at_the_newest_matches_only(city: Any, case_type: Any, mo
         for day in (1, 2, 3)
     ]
     monkeypatch.setattr(search, "SEARCH_HORIZON", 2)
+    monkeypatch.setattr(search, "SEARCH_FIRST_HORIZON", 1)  # PostgreSQL, staff: a first stretch, then the horizon
     assert numbers(city.handler, "Atea") == [cases[2].number, cases[1].number]
     monkeypatch.setattr(search, "SEARCH_HORIZON", 10)
     monkeypatch.setattr(search, "SEARCH_WINDOW", 1)
