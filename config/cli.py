@@ -18,6 +18,9 @@ ALIASES = {
     "sweep-lead-times": "sweep_lead_times",
     "recompute-due": "recompute_due",
     "import-mail": "import_mail",
+    "import-scans": "import_scans",
+    "poll-mail": "poll_mail",
+    "receive-mail": "receive_mail",
 }
 
 #: Subcommands that run without any configuration: they fall back to debug mode

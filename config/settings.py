@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ester.agreements",
     "ester.portal",
     "ester.cases",
+    "ester.intake",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +277,8 @@ EMAIL_HOST_PASSWORD = env_secret("ESTER_SMTP_PASSWORD") or ""
 _smtp_tls = env_choice("ESTER_SMTP_TLS", "none", ("none", "starttls", "ssl"))
 EMAIL_USE_TLS = _smtp_tls == "starttls"
 EMAIL_USE_SSL = _smtp_tls == "ssl"
+# Mail intake acknowledges a new case at most this often per sender and hour (0: never).
+ESTER_RECEIPTS_PER_SENDER_PER_HOUR = env_int("ESTER_RECEIPTS_PER_SENDER_PER_HOUR", 5, minimum=0, maximum=1000)
 
 # --- logging --------------------------------------------------------------------
 LOGGING = {

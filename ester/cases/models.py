@@ -372,7 +372,7 @@ class OutgoingMail(models.Model):
         SENDING = "sending", _("Skickas")
         SENT = "sent", _("Skickad")
         FAILED = "failed", _("Misslyckad")
-        SKIPPED = "skipped", _("Skickas inte")  # not set by mail.deliver yet: a mail not built has no key
+        SKIPPED = "skipped", _("Skickas inte")  # the address bounced lately (ester.intake.models.BouncedAddress)
 
     access = AccessPolicy(customer="case__customer", team="case__team", internal_field="internal")
 
