@@ -11,6 +11,7 @@ urlpatterns = [
     path("portal/", include("ester.portal.urls")),
     path("arenden/ledning/", include("ester.cases.urls_manage")),
     path("arenden/", include("ester.cases.urls")),
+    path("inkommande/", include("ester.intake.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -35,6 +35,11 @@ Threading: customer mails carry ``[EK-2026-000123]`` in the subject, and
 timeline (``payload["message_id"]`` — intake stores the Message-ID of incoming
 mail under the same key), so answers thread back to the case.
 
+Every mail carries ``X-Ester-Mail: <key>``, so intake recognises our own mail coming
+back (a loop, not a new case). A mail to an address that bounced permanently
+(``ester.intake.models.BouncedAddress``, within the last 90 days) is not sent: its
+outbox row is marked ``skipped`` and an internal note tells the handler.
+
 Personal identity numbers are masked (``YYMMDD-****``) in the subject and text
 of every outgoing mail; the timeline keeps the handler's text as written.
 """
@@ -57,10 +62,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template import Context, Template
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ester.cases.choices import CaseStatus, EventKind, LetterKind
 from ester.cases.models import Case, CaseEvent, OutgoingMail, ReturnRequest
-from ester.cases.services import letter_template
+from ester.cases.services import case_add_note, letter_template
 from ester.core.pii import mask_pii
 
 log = logging.getLogger(__name__)
@@ -206,7 +212,7 @@ class Outgoing:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[self.to],
             reply_to=self.reply_to or None,
-            headers={"Message-ID": self.message_id, **self.headers},
+            headers={"Message-ID": self.message_id, "X-Ester-Mail": self.key, **self.headers},
         )
 
 
@@ -375,14 +381,21 @@ def claim(case_id: int, build: Callable[[Case], Outgoing | None]) -> tuple[Outgo
         if (row is not None and row.state == OutgoingMail.State.SENT) or already_sent(case, mail.key):
             log.info("mail %s already sent for case %s", mail.key, case.number)
             return None
-        if row is None:
-            row = OutgoingMail(case=case, key=mail.key, message_id=mail.message_id)
-        elif row.state == OutgoingMail.State.SENDING and row.claimed_until is not None and row.claimed_until > now:
+        if (
+            row is not None
+            and row.state == OutgoingMail.State.SENDING
+            and row.claimed_until is not None
+            and row.claimed_until > now
+        ):
             log.info(
                 "mail %s for case %s is being sent by another run (claimed until %s)", mail.key, case.number, row.claimed_until
             )
             return None
-        else:  # failed, or a claim that expired (its run died): this run takes it over
+        if skip_bounced(case, mail, row):
+            return None
+        if row is None:
+            row = OutgoingMail(case=case, key=mail.key, message_id=mail.message_id)
+        else:  # failed, skipped (the address no longer bounces), or a claim that expired: this run takes it over
             mail.message_id = row.message_id
         row.kind, row.to, row.subject = mail.kind, mail.to, mail.subject
         row.state = OutgoingMail.State.SENDING
@@ -393,6 +406,40 @@ def claim(case_id: int, build: Callable[[Case], Outgoing | None]) -> tuple[Outgo
         else:
             row.save(update_fields=["kind", "to", "subject", "state", "claimed_until", "attempts"])
         return mail, row
+
+
+def skip_bounced(case: Case, mail: Outgoing, row: OutgoingMail | None) -> bool:
+    """Whether ``mail`` goes to an address that bounced permanently (intake's ``BouncedAddress``,
+    within ``ester.intake.selectors.BOUNCE_DAYS``): then it is not sent — its outbox row is
+    marked SKIPPED and, the first time, an internal note tells the handler. Inside ``claim``'s
+    transaction."""
+    from ester.intake.selectors import bounced_address  # intake builds on cases: imported when needed
+
+    bounced = bounced_address(mail.to)
+    if bounced is None:
+        return False
+    if row is not None and row.state == OutgoingMail.State.SKIPPED:
+        log.info("mail %s for case %s not sent: %s bounces (already noted)", mail.key, case.number, mail.to)
+        return True
+    if row is None:
+        row = OutgoingMail(case=case, key=mail.key, message_id=mail.message_id)
+    row.kind, row.to, row.subject = mail.kind, mail.to, mail.subject
+    row.state, row.claimed_until = OutgoingMail.State.SKIPPED, None
+    row.last_error = f"{bounced.last_status} {bounced.last_reason}".strip()[:MAX_ERROR_LENGTH]
+    row.save()
+    when = timezone.localtime(bounced.last_bounced_at)
+    text = _(
+        "E-post till %(to)s skickas inte: adressen studsade senast %(day)s%(status)s. Det gällde ”%(subject)s”. "
+        "Kontrollera adressen med kunden och kontakta dem på annat sätt."
+    ) % {
+        "to": mail.to,
+        "day": f"{when:%Y-%m-%d}",
+        "status": f" ({bounced.last_status})" if bounced.last_status else "",
+        "subject": mail.subject,
+    }
+    case_add_note(actor=None, case=case, text=text)
+    log.info("mail %s for case %s not sent: %s bounced on %s", mail.key, case.number, mail.to, when)
+    return True
 
 
 def mark_sent(mail: Outgoing, row: OutgoingMail) -> None:

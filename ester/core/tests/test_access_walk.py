@@ -142,6 +142,39 @@ def world(city: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
         pk=900_023, case=case, letter_subject="Z", letter_body="zeta-hemlig-anteckning", sent_at=case.received_at
     )
     request.reasons.set([reason])
+    # Intake: Z's mailbox, a message of it in the error list (with its original), and a
+    # scanned-post batch whose document became Z's case.
+    from ester.intake.models import IncomingMessage, Mailbox, ScanBatch, ScannedItem
+    from ester.intake.pipeline import store_raw
+
+    mailbox = Mailbox.objects.create(pk=900_030, address="zeta@serviceforvaltningen.example", customer=z, active=False)
+    raw = b"From: zeta.kontakt@zeta.example\r\nSubject: zeta-hemlig-anteckning\r\n\r\nHej\r\n"
+    raw_sha = hashlib.sha256(raw).hexdigest()
+    IncomingMessage.objects.create(
+        pk=900_031,
+        mailbox=mailbox,
+        source=IncomingMessage.Source.IMAP,
+        sha256=raw_sha,
+        size=len(raw),
+        from_address="zeta.kontakt@zeta.example",
+        subject="zeta-hemlig-anteckning",
+        received_at=case.received_at,
+        state=IncomingMessage.State.FAILED,
+        reason="Ett oväntat fel inträffade.",
+        raw=store_raw(raw_sha, raw),
+    )
+    batch = ScanBatch.objects.create(pk=900_032, source=ScanBatch.Source.UPLOAD, name="zeta-hemlig-anteckning")
+    ScannedItem.objects.create(
+        pk=900_033,
+        batch=batch,
+        sha256=sha,
+        original_name="zeta.pdf",
+        size=len(pdf),
+        arrival_date=datetime.date(2026, 3, 2),
+        customer=z,
+        case_type=case_type,
+        case=case,
+    )
     # Reference data (public to all staff and to contacts): reached, never asserted blind.
     price_list = PriceList.objects.create(pk=900_010, year=2013, name="Prislista 2013")
     service = Service.objects.create(
@@ -156,7 +189,7 @@ def world(city: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     contact_z = f.UserFactory(username="contact_z")
     f.RoleAssignmentFactory(user=contact_z, role=Role.CUSTOMER_CONTACT, customer=z)
     users = dict(city.users, handler_z=handler_z, contact_z=contact_z)
-    customer_keys = [str(pk) for pk in [*range(900_001, 900_010), *range(900_020, 900_024)]]
+    customer_keys = [str(pk) for pk in [*range(900_001, 900_010), *range(900_020, 900_024), *range(900_030, 900_034)]]
     keys = customer_keys + [str(pk) for pk in [*range(900_010, 900_014), 900_024, 900_025]]
     return {"users": users, "keys": keys, "customer_keys": set(customer_keys), "customer": z}
 
