@@ -591,7 +591,7 @@ def retry(incoming: IncomingMessage, *, receipts: bool | None = None) -> Incomin
     processed or failed again; a row another run has meanwhile processed is returned as it is."""
     if not incoming.retryable:
         raise ValidationError(
-            _("Meddelandet är redan behandlat (%(state)s) och kan inte försökas igen.") % {"state": incoming.get_state_display()}
+            _("Meddelandet är redan behandlat (%(state)s) och kan inte köras igen.") % {"state": incoming.get_state_display()}
         )
     with incoming.raw.open("rb") as file:
         raw = file.read()
