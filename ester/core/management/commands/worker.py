@@ -7,7 +7,9 @@ deferred tasks).  Either way a :class:`Heartbeat` thread updates this
 worker's ``WorkerHeartbeat`` row every few seconds, which ``/healthz``
 reads to tell whether background work is being done, and a
 :class:`~ester.cases.sweep.SweepScheduler` thread records lead-time warnings
-and breaches every ``ESTER_SWEEP_INTERVAL`` seconds.
+and breaches every ``ESTER_SWEEP_INTERVAL`` seconds, and a
+:class:`~ester.intake.scheduler.MailboxScheduler` thread enqueues a poll of each
+active mailbox whose poll interval has passed.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django_tasks_db.management.commands.db_worker import valid_backend_name as 
 
 from ester.cases.sweep import SweepScheduler
 from ester.core.models import WorkerHeartbeat
+from ester.intake.scheduler import MailboxScheduler
 
 logger = logging.getLogger("ester.worker")
 
@@ -140,13 +143,16 @@ class HeartbeatWorker(Worker):
         super().__init__(**kwargs)
         self.heartbeat = Heartbeat(worker_id=self.worker_id, backend="database", every=heartbeat_every)
         self.sweeper = SweepScheduler()  # lead-time warnings and breaches every ESTER_SWEEP_INTERVAL seconds
+        self.mail_scheduler = MailboxScheduler()  # enqueues the polls of the mailboxes that are due
 
     def run(self) -> None:
         self.heartbeat.start()
         self.sweeper.start()
+        self.mail_scheduler.start()
         try:
             super().run()
         finally:
+            self.mail_scheduler.stop()
             self.sweeper.stop()
             self.heartbeat.stop()
             connections.close_all()
@@ -230,6 +236,8 @@ class Command(DbWorkerCommand):
         heartbeat.start()
         sweeper = SweepScheduler()
         sweeper.start()
+        mail_scheduler = MailboxScheduler()
+        mail_scheduler.start()
         try:
             call_command(
                 "rqworker",
@@ -242,5 +250,6 @@ class Command(DbWorkerCommand):
                 name=worker_id,
             )
         finally:
+            mail_scheduler.stop()
             sweeper.stop()
             heartbeat.stop()
