@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.db.models import Q
@@ -134,6 +134,20 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    #: Written by the poller alone, with conditional UPDATEs. Saving the configuration (the
+    #: admin, ``mailbox_save``) writes the other columns only, so it never puts back a
+    #: ``last_uid`` or a lease read before a poll moved them.
+    POLLER_FIELDS = frozenset(
+        {"last_poll_at", "last_success_at", "last_error", "messages_waiting", "uidvalidity", "last_uid", "polling_until"}
+    )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.POLLER_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         self.address = (self.address or "").strip().lower()

@@ -175,3 +175,16 @@ def test_admin_pages_and_audited_rules(city: Any, client: Any) -> None:
     ):
         assert client.get(reverse(name, args=args)).status_code == 200, name
     assert client.get(reverse("admin:intake_incomingmessage_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_saving_the_configuration_leaves_the_pollers_fields_alone(city: Any) -> None:
+    """A mailbox opened in the admin before a poll moved last_uid, saved after: the poll's value stays."""
+
+    mailbox = MailboxFactory(customer=city.customer_x)
+    stale = Mailbox.objects.get(pk=mailbox.pk)
+    Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=42, uidvalidity=7, messages_waiting=3)
+    stale.name = "Ekonomi, Rinkeby"
+    stale.save()
+    fresh = Mailbox.objects.get(pk=mailbox.pk)
+    assert (fresh.name, fresh.last_uid, fresh.uidvalidity, fresh.messages_waiting) == ("Ekonomi, Rinkeby", 42, 7, 3)
