@@ -33,19 +33,19 @@ from __future__ import annotations
 
 import datetime
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ester.cases import leadtime, services
 from ester.cases.choices import OPEN_STATUSES, EventKind
 from ester.cases.models import Case, CaseEvent, CaseType
+from ester.core.periodic import PeriodicJob
 from ester.organisation.models import Area
 from ester.organisation.selectors import business_calendar
 
@@ -311,55 +311,15 @@ def recompute_due(
 # --- the scheduler in the worker ----------------------------------------------------
 
 
-class SweepScheduler:
-    """Runs :func:`sweep` from a daemon thread every ``every`` seconds (``ESTER_SWEEP_INTERVAL``).
-
-    Like the worker's heartbeat the thread has its own database connection,
-    checked before each run and closed when the thread ends. A failed sweep
-    is logged and tried again at the next interval. The first sweep runs when
-    the thread starts. ``every <= 0`` turns the scheduler off.
-    """
+class SweepScheduler(PeriodicJob):
+    """Runs :func:`sweep` from a daemon thread every ``every`` seconds (``ESTER_SWEEP_INTERVAL``);
+    see :class:`ester.core.periodic.PeriodicJob`. ``every <= 0`` turns the scheduler off."""
 
     def __init__(self, every: float | None = None, *, run: Callable[[], Any] | None = None) -> None:
-        self.every = float(settings.ESTER_SWEEP_INTERVAL if every is None else every)
-        self._run_once = run or sweep
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.runs = 0
-        self.failures = 0
-
-    def run_once(self) -> None:
-        close_old_connections()
-        try:
-            self._run_once()
-        except DatabaseError:
-            # The database may be locked or restarting: try again next time.
-            self.failures += 1
-            logger.warning("Lead-time sweep failed; retrying in %s s", self.every, exc_info=True)
-        except Exception:
-            self.failures += 1
-            logger.exception("Lead-time sweep failed; retrying in %s s", self.every)
-        finally:
-            self.runs += 1
-
-    def _loop(self) -> None:
-        try:
-            while not self._stop.is_set():
-                self.run_once()
-                if self._stop.wait(self.every):
-                    return
-        finally:
-            connections.close_all()
-
-    def start(self) -> None:
-        if self.every <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="lead-time-sweep", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().__init__(
+            settings.ESTER_SWEEP_INTERVAL if every is None else every,
+            run or sweep,
+            name="lead-time-sweep",
+            label="Lead-time sweep",
+            logger=logger,
+        )

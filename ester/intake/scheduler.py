@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import datetime
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import Q
 from django.utils import timezone
 
+from ester.core.periodic import PeriodicJob
 from ester.intake.imap import pollable
 
 logger = logging.getLogger("ester.intake.scheduler")
@@ -49,21 +48,20 @@ def enqueue_poll(mailbox_id: int) -> None:
     poll_mailbox.enqueue(mailbox_id)
 
 
-class MailboxScheduler:
-    """Enqueues mailbox polls from a daemon thread every ``every`` seconds (see the module docstring).
-
-    The thread has its own database connection, checked before each run and closed when
-    the thread ends; a failed run is logged and tried again at the next tick.
-    ``every <= 0`` turns the scheduler off."""
+class MailboxScheduler(PeriodicJob):
+    """Enqueues mailbox polls from a daemon thread every ``every`` seconds (see the module
+    docstring and :class:`ester.core.periodic.PeriodicJob`). ``every <= 0`` turns it off."""
 
     def __init__(self, every: float | None = None, *, enqueue: Callable[[int], Any] | None = None) -> None:
-        self.every = float(TICK if every is None else every)
+        super().__init__(
+            TICK if every is None else every,
+            self.enqueue_due,
+            name="mailbox-poll-scheduler",
+            label="Mailbox poll scheduling",
+            logger=logger,
+        )
         self._enqueue = enqueue or enqueue_poll
         self._enqueued: dict[int, float] = {}  # mailbox id -> monotonic time of the last enqueue
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.runs = 0
-        self.failures = 0
 
     def enqueue_due(self) -> list[int]:
         """Enqueue a poll of every mailbox that is due; return their ids."""
@@ -76,38 +74,3 @@ class MailboxScheduler:
             self._enqueued[pk] = time.monotonic()
             enqueued.append(pk)
         return enqueued
-
-    def run_once(self) -> None:
-        close_old_connections()
-        try:
-            self.enqueue_due()
-        except DatabaseError:
-            self.failures += 1
-            logger.warning("Mailbox poll scheduling failed; retrying in %s s", self.every, exc_info=True)
-        except Exception:
-            self.failures += 1
-            logger.exception("Mailbox poll scheduling failed; retrying in %s s", self.every)
-        finally:
-            self.runs += 1
-
-    def _loop(self) -> None:
-        try:
-            while not self._stop.is_set():
-                self.run_once()
-                if self._stop.wait(self.every):
-                    return
-        finally:
-            connections.close_all()
-
-    def start(self) -> None:
-        if self.every <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="mailbox-poll-scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
