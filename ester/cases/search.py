@@ -42,7 +42,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from ester.cases.models import Case
-from ester.core.access import is_staff_user
+from ester.core.access import contact_customer_ids, is_staff_user
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -185,6 +185,9 @@ SEARCH_HORIZON = 10_000
 #: controller (everything) sees enough of a common word's matches in the first stretch. A
 #: customer's contacts see a smaller share and look as far as ``SEARCH_HORIZON`` at once.
 SEARCH_FIRST_HORIZON = 4_000
+#: A customer's contact reads their own customer's matches only (all of them theirs, but
+#: for words found only in internal notes, which they may not see): this many first.
+SEARCH_CONTACT_FIRST_HORIZON = 4 * SEARCH_WINDOW
 
 Row = tuple[int, str, Any, float]  # id, number, received_at, score
 
@@ -196,14 +199,25 @@ def _run(sql: str, params: list[Any]) -> list[Any]:
 
 
 def _postgres_window(
-    parsed: ParsedQuery, visible: tuple[str, tuple[Any, ...]], *, internal: bool, wanted: int = SEARCH_WINDOW
+    parsed: ParsedQuery,
+    visible: tuple[str, tuple[Any, ...]],
+    *,
+    internal: bool,
+    wanted: int = SEARCH_WINDOW,
+    customers: list[int] | None = None,
 ) -> list[Row]:
     """The newest matches the user may see, with their rank: for staff first within the
     newest ``SEARCH_FIRST_HORIZON`` matches, and within ``SEARCH_HORIZON`` when that gave
     fewer than ``wanted`` and there were more matches to look at."""
     rows: list[Row] = []
-    for horizon in (SEARCH_FIRST_HORIZON, SEARCH_HORIZON) if internal else (SEARCH_HORIZON,):
-        ids = _postgres_newest_matches(parsed, horizon)
+    if internal:
+        horizons: tuple[int, ...] = (SEARCH_FIRST_HORIZON, SEARCH_HORIZON)
+    elif customers:  # every match read is the contact's own: a few more than the window will do
+        horizons = (SEARCH_CONTACT_FIRST_HORIZON, SEARCH_HORIZON)
+    else:
+        horizons = (SEARCH_HORIZON,)
+    for horizon in horizons:
+        ids = _postgres_newest_matches(parsed, horizon, customers)
         if not ids:
             return []
         rows = _postgres_visible(parsed, visible, ids, internal=internal)
@@ -212,13 +226,21 @@ def _postgres_window(
     return rows
 
 
-def _postgres_newest_matches(parsed: ParsedQuery, horizon: int) -> list[int]:
+def _postgres_newest_matches(parsed: ParsedQuery, horizon: int, customers: list[int] | None = None) -> list[int]:
     """The ids of the newest ``horizon`` matches of all customers, planned on their own (the
     GIN index for a rare word, the primary key backwards for a common one) and asked
     without weights, so that the index answers alone without reading a document."""
     everywhere = pg_tsquery(parsed, internal=True)
     parts, params = [], []
-    if everywhere:
+    if everywhere and customers:
+        # A customer's contact: that customer's matches only (the GIN index and the
+        # (customer_id, case_id) btree together), not the newest of every customer.
+        parts.append(
+            "SELECT * FROM (SELECT case_id FROM cases_casesearch WHERE customer_id = ANY(%s)"
+            " AND document @@ to_tsquery('swedish', %s) ORDER BY case_id DESC LIMIT %s) t"
+        )
+        params += [customers, everywhere, horizon]
+    elif everywhere:
         if _postgres_few_matches(everywhere, horizon):
             # All the matches from the GIN index, the newest kept: fewer rows read than walking
             # the newest cases until ``horizon`` of them match (OFFSET 0 keeps the planner from
@@ -353,7 +375,8 @@ def search_cases(user: Any, query: str, *, limit: int = 50) -> list[Case]:
     visible_sql = visible.query.sql_with_params()
     internal = is_staff_user(user)
     if connection.vendor == "postgresql":
-        rows = _postgres_window(parsed, visible_sql, internal=internal, wanted=limit)
+        customers = None if internal else contact_customer_ids(user)
+        rows = _postgres_window(parsed, visible_sql, internal=internal, wanted=limit, customers=customers)
     elif connection.vendor == "sqlite":
         rows = _sqlite_window(parsed, visible_sql, internal=internal)
     else:  # pragma: no cover - Ester runs on these two
@@ -385,7 +408,10 @@ def rebuild_search_index() -> None:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             cursor.execute("DROP INDEX IF EXISTS cases_casesearch_document")
             cursor.execute("TRUNCATE cases_casesearch")
-            cursor.execute("INSERT INTO cases_casesearch (case_id, document) SELECT case_id, document FROM cases_search_source")
+            cursor.execute(
+                "INSERT INTO cases_casesearch (case_id, document, customer_id)"
+                " SELECT case_id, document, customer_id FROM cases_search_source"
+            )
             cursor.execute("CREATE INDEX cases_casesearch_document ON cases_casesearch USING gin (document)")
             cursor.execute("ANALYZE cases_casesearch")
         elif connection.vendor == "sqlite":

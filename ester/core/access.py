@@ -167,13 +167,24 @@ def visible_team_q(user: User, action: str, team: str, customer: str) -> Q:
     by_team = ra.filter(team__isnull=False).values("team_id")
     by_unit = ra.filter(unit__isnull=False).values("unit_id")
     by_area = ra.filter(area__isnull=False).values("area_id")
+    # Every path is "column IN (sub-select)" on the row's own team and customer columns — no
+    # join to teams, units or customers in the row's query, which planners otherwise weave
+    # into the plan of a queue or a search (a merge join that multiplied rows by units).
+    Team = apps.get_model("organisation", "Team")
+    Customer = apps.get_model("organisation", "Customer")
+    Unit = apps.get_model("organisation", "Unit")
+    units_of_areas = Unit.objects.filter(area_id__in=by_area).values("pk")
     q = (
         Q(**{f"{team}__in": by_team})
-        | Q(**{f"{team}__unit__in": by_unit})
-        | Q(**{f"{team}__unit__area__in": by_area})
+        | Q(**{f"{team}__in": Team.objects.filter(Q(unit_id__in=by_unit) | Q(unit_id__in=units_of_areas)).values("pk")})
         | Q(**{f"{customer}__in": ra.filter(customer__isnull=False).values("customer_id")})
-        | Q(**{f"{customer}__responsible_unit__in": by_unit})
-        | Q(**{f"{customer}__responsible_unit__area__in": by_area})
+        | Q(
+            **{
+                f"{customer}__in": Customer.objects.filter(
+                    Q(responsible_unit_id__in=by_unit) | Q(responsible_unit_id__in=units_of_areas)
+                ).values("pk")
+            }
+        )
     )
     if apps.is_installed("ester.cases"):
         QueueLoan = apps.get_model("cases", "QueueLoan")
@@ -277,6 +288,18 @@ def can(user: Any, obj: models.Model, action: str) -> bool:
         return False
     scoped = cast("ScopedQuerySet[models.Model]", type(obj)._default_manager.all())
     return scoped.visible_to(user, action).filter(pk=obj.pk).exists()
+
+
+def contact_customer_ids(user: Any) -> list[int] | None:
+    """The customers a user sees *only* through customer-scoped roles (a customer's contacts),
+    or None when the user's scope is anything wider (staff, global roles). For reads that
+    can start from those customers' rows; the rows are still filtered by ``visible_to``."""
+    if user is None or not user.is_authenticated or user.is_superuser:
+        return None
+    assignments = _active_assignments(user, Action.VIEW)
+    if assignments.filter(customer__isnull=True).exists():
+        return None
+    return sorted(set(assignments.values_list("customer_id", flat=True))) or None
 
 
 def is_staff_user(user: Any) -> bool:

@@ -335,6 +335,28 @@ def test_migration_fills_the_index_for_existing_cases(city: Any, case_type: Any)
     assert numbers(city.handler, "Securitas Rinkeby") == [case.number]
 
 
+def test_a_contact_searches_their_own_customers_matches(city: Any, case_type: Any, monkeypatch: Any) -> None:
+    """PostgreSQL reads a contact's own customer's matches, not the newest of all customers:
+    other departments' newer cases never push a contact's own older ones past the horizon."""
+    from ester.cases import search
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads the newest matches of all customers up to the horizon (documented in search.py)")
+    own = register(city, case_type, subject="Faktura Atea", received_at=datetime.datetime(2026, 4, 1, 9, 0, tzinfo=STHLM))
+    for day in (2, 3):
+        register(
+            city,
+            case_type,
+            customer=city.customer_y,
+            actor=city.handler_b,
+            subject="Faktura Atea",
+            received_at=datetime.datetime(2026, 4, day, 9, 0, tzinfo=STHLM),
+        )
+    monkeypatch.setattr(search, "SEARCH_HORIZON", 2)
+    assert numbers(city.contact_x, "Atea") == [own.number]
+    assert numbers(city.contact_y, "Atea") and own.number not in numbers(city.contact_y, "Atea")
+
+
 class TestQueryText:
     def test_words_are_quoted_and_capped(self) -> None:
         parsed = parse_query('NEAR("Telia" AND fakt*) ' + " ".join(f"ord{i}" for i in range(50)))
