@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case as CaseWhen
 from django.db.models import F, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from ester.cases.choices import (
@@ -396,6 +397,8 @@ class OutgoingMail(models.Model):
         verbose_name = _("utgående e-post")
         verbose_name_plural = _("utgående e-post")
         ordering = ["created_at", "id"]
+        # Intake's receipt limit per sender: mails of a kind to an address (any letter case) lately.
+        indexes = [models.Index(Lower("to"), F("kind"), F("created_at"), name="outgoingmail_to_kind_created")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_state_display()})"

@@ -55,6 +55,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -430,7 +431,8 @@ def receipts_in_last_hour(address: str, now: datetime.datetime) -> int:
     since = now - datetime.timedelta(hours=1)
     queued = IncomingMessage.objects.filter(from_address=address, receipt_at__gte=since)
     sent = (
-        OutgoingMail.objects.filter(kind=ACKNOWLEDGEMENT, to__iexact=address, created_at__gte=since)
+        OutgoingMail.objects.annotate(to_lower=Lower("to"))  # the expression of its index
+        .filter(to_lower=address.lower(), kind=ACKNOWLEDGEMENT, created_at__gte=since)
         .exclude(case_id__in=queued.filter(case__isnull=False).values("case_id"))
         .count()
     )
