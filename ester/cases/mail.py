@@ -98,8 +98,38 @@ Det här är en automatisk bekräftelse.
 Med vänlig hälsning
 {{ team }}, {{ kund_omrade }}"""
 
-# Local parts that never read what they are sent (compared without dots, dashes and underscores).
-_UNATTENDED = ("noreply", "donotreply", "dontreply", "mailerdaemon", "postmaster", "bounce", "bounces")
+# Local parts of mailboxes nobody reads (compared without dots, dashes and underscores, "+tag"
+# removed): no receipt, letter or reply goes there, and intake sends them no receipt.
+_UNATTENDED_EXACT = frozenset(
+    {
+        "noreply",
+        "donotreply",
+        "dontreply",
+        "mailerdaemon",
+        "postmaster",
+        "bounce",
+        "bounces",
+        "autoreply",
+        "autoresponder",
+        "svaraej",
+        "svaraint",
+        "svarainte",
+        "ingetsvar",
+        "ejsvar",
+        "nepasrepondre",
+    }
+)
+_UNATTENDED_PREFIX = ("noreply", "donotreply", "dontreply", "mailerdaemon", "postmaster", "bounce")
+_UNATTENDED_SUFFIX = ("noreply", "bounces", "donotreply")
+
+
+def unattended_address(address: str) -> bool:
+    """Whether ``address`` is a no-reply, bounce or daemon mailbox (nobody reads what is sent there)."""
+    local = (address or "").strip().lower().rpartition("@")[0].split("+", 1)[0]
+    compact = re.sub(r"[^a-z0-9]", "", local)
+    if not compact:
+        return False
+    return compact in _UNATTENDED_EXACT or compact.startswith(_UNATTENDED_PREFIX) or compact.endswith(_UNATTENDED_SUFFIX)
 
 
 # --- addresses and headers -------------------------------------------------------------
@@ -118,8 +148,7 @@ def usable_address(address: str) -> bool:
         validate_email(address)
     except ValidationError:
         return False
-    local = re.sub(r"[^a-z0-9]", "", address.rpartition("@")[0].lower().split("+", 1)[0])
-    return not local.startswith(_UNATTENDED)
+    return not unattended_address(address)
 
 
 def case_subject(case: Case, text: str) -> str:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from ester.cases.mail import unattended_address as is_unattended_address
 from ester.intake.parse import MAX_RAW_BYTES
 from ester.intake.types import Disposition, ParsedMail, Verdict
 
@@ -48,35 +49,6 @@ _OUT_OF_OFFICE = re.compile(
     r"|out of (?:the )?office\b|abwesenheitsnotiz\b)",
     re.IGNORECASE,
 )
-# Local parts of senders nobody reads (compared without dots, dashes, underscores; "+tag" removed).
-_UNATTENDED_EXACT = {
-    "noreply",
-    "donotreply",
-    "dontreply",
-    "mailerdaemon",
-    "postmaster",
-    "bounce",
-    "bounces",
-    "autoreply",
-    "autoresponder",
-    "svaraej",
-    "svaraint",
-    "svarainte",
-    "ingetsvar",
-    "ejsvar",
-    "nepasrepondre",
-}
-_UNATTENDED_PREFIX = ("noreply", "donotreply", "bounce", "mailerdaemon")
-_UNATTENDED_SUFFIX = ("noreply", "bounces", "donotreply")
-
-
-def is_unattended_address(address: str) -> bool:
-    """Whether ``address`` is a no-reply, bounce or daemon mailbox (nobody reads a receipt there)."""
-    local = (address or "").lower().rpartition("@")[0].split("+", 1)[0]
-    compact = re.sub(r"[^a-z0-9]", "", local)
-    if not compact:
-        return False
-    return compact in _UNATTENDED_EXACT or compact.startswith(_UNATTENDED_PREFIX) or compact.endswith(_UNATTENDED_SUFFIX)
 
 
 def _domain(address: str) -> str:
