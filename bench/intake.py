@@ -57,6 +57,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
+from ester.organisation.demo.cases import MONTHS as DEMO_MONTHS  # noqa: E402  (the demo's month names)
+
 SEED = 20260402
 PASSWORD = "bänk-lösen"
 SECRET_ENV = "ESTER_BENCH_IMAP_PASSWORD"
@@ -100,20 +102,6 @@ BODIES = [
     "Hej,\n\nHär kommer underlaget för {month}. Kontering: ansvar 1{n3}, verksamhet 4{n2}.\n\nMed vänlig hälsning\n{sender}",
     "Hej!\n\nFakturan har förfallit enligt leverantören. Kan ni kontrollera om den är betald?\n\n/{sender}",
     "Godmorgon,\n\nVi har fått en faktura som ska till er. Se bifogad fil.\n\nTack på förhand!\n{sender}",
-]
-MONTHS = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
 ]
 FIRST = [
     "Anna",
@@ -182,7 +170,7 @@ class Corpus:
             "n2": rng.randint(10, 99),
             "n3": rng.randint(100, 999),
             "supplier": rng.choice(SUPPLIERS),
-            "month": f"{rng.choice(MONTHS)} 2026",
+            "month": f"{rng.choice(DEMO_MONTHS)} 2026",
             "person": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             "sender": name,
         }
