@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ester.intake.tests.imapserver import ImapServer, self_signed_certificate, start_server
+from ester.intake.tests.imapserver import ImapServer, TlsFront, self_signed_certificate, start_server
 
 IMAP_USER = "ekonomi@serviceforvaltningen.example"
 IMAP_PASSWORD = "hemligt-lösen-4711"
@@ -44,6 +44,19 @@ def imap_server_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     cert, key = self_signed_certificate(tmp_path_factory.mktemp("imap-tls"))
     server = start_server(users={IMAP_USER: IMAP_PASSWORD}, cert=cert, key=key)
     yield server, cert
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def imap_server_ssl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ImapServer, int, Path]]:
+    """Implicit TLS (as on port 993): a plain pymap behind a :class:`TlsFront` with a self-signed
+    certificate (to trust through SSL_CERT_FILE). Yields the server (spoken to over its plain
+    port), the TLS port and the certificate."""
+    cert, key = self_signed_certificate(tmp_path_factory.mktemp("imap-ssl"))
+    server = start_server(users={IMAP_USER: IMAP_PASSWORD})
+    front = TlsFront(server.port, cert, key)
+    yield server, front.port, cert
+    front.stop()
     server.stop()
 
 

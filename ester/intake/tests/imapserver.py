@@ -13,6 +13,9 @@ process adds what pymap leaves to its deployer:
   expunges);
 * ``--cert``/``--key``: STARTTLS (login only after it).
 
+pymap has no implicit-TLS listener (port 993 style): :class:`TlsFront` terminates TLS on a
+loopback port of its own and relays the bytes to the plain server.
+
 Run as a script (``python imapserver.py --port 0 --user ester:hemligt``) it prints
 ``PORT <n>`` when it listens and stops on SIGTERM or when its stdin closes (its parent died).
 """
@@ -26,6 +29,7 @@ import imaplib
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -324,8 +328,62 @@ def start_server(
     )
 
 
+class TlsFront:
+    """Implicit TLS in front of a plain server: accepts TLS connections on ``host``:<free port>
+    with ``cert``/``key`` and relays the bytes both ways to ``host``:``upstream``. When one side
+    closes (or fails, as in a refused handshake) the other is closed too. An asyncio loop in a
+    daemon thread does the work; :meth:`stop` closes the listener and every open relay."""
+
+    def __init__(self, upstream: int, cert: Path, key: Path, host: str = HOST) -> None:
+        self.host, self.upstream = host, upstream
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="tls-front", daemon=True)
+        self.thread.start()
+        listening = asyncio.start_server(self.relay, host=host, port=0, ssl=context)
+        self.server = asyncio.run_coroutine_threadsafe(listening, self.loop).result(30)
+        self.port: int = self.server.sockets[0].getsockname()[1]
+
+    async def relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection(self.host, self.upstream)
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+
+    def stop(self) -> None:
+        async def close() -> None:
+            self.server.close()
+            relays = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in relays:
+                task.cancel()
+            await asyncio.gather(*relays, return_exceptions=True)
+            await self.server.wait_closed()
+
+        if self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(close(), self.loop).result(30)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(30)
+        self.loop.close()
+
+
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy ``reader`` to ``writer`` until the end or an error, then close ``writer`` (which ends
+    the opposite pipe: its reader is that connection)."""
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except OSError:  # ssl.SSLError and a reset connection included
+        pass
+    finally:
+        writer.close()
+
+
 def self_signed_certificate(directory: Path, host: str = HOST) -> tuple[Path, Path]:
-    """A certificate for ``host`` (as an IP address) and its key, for the STARTTLS test."""
+    """A certificate for ``host`` (as an IP address) and its key, for the TLS tests."""
     import ipaddress
 
     from cryptography import x509
