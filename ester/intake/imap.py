@@ -4,7 +4,9 @@ One poll of one :class:`~ester.intake.models.Mailbox` (standard library ``imapli
 
 1. **Claim** the mailbox with a conditional UPDATE on ``polling_until`` (a lease,
    renewed as the poll goes on): of two workers only one polls a mailbox at a time.
-   A poll killed half-way holds the claim until the lease runs out (``CLAIM``).
+   A poll killed half-way holds the claim until the lease runs out (``CLAIM``); a poll
+   that ended without the database (so could not give the claim back) leaves it to its
+   own process's next poll, which takes it over at once.
 2. **Connect** (implicit TLS, STARTTLS or plain, per ``imap_security``; certificates
    verified), log in with the password or an OAuth2 token (``XOAUTH2``) that
    ``Mailbox.secret()`` reads, and SELECT the folder.
@@ -61,7 +63,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import Error as DatabaseFailure
 from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,6 +152,12 @@ class Claim:
     UPDATE, renewed as the poll goes on, released at the end. Progress (``last_uid``)
     is written only while the claim is held."""
 
+    #: Claims this process could not give back (the database was gone when its poll ended), by
+    #: mailbox: the process's next poll of the mailbox takes such a claim over at once instead
+    #: of waiting for the lease to run out — no poll of it is running any more.
+    _abandoned: dict[int, datetime.datetime] = {}
+    _abandoned_lock = threading.Lock()
+
     def __init__(self, mailbox: Mailbox, until: datetime.datetime) -> None:
         self.mailbox = mailbox
         self.until = until
@@ -160,10 +168,22 @@ class Claim:
         now = timezone.now()
         until = now + CLAIM
         free = Q(polling_until__isnull=True) | Q(polling_until__lt=now)
+        with cls._abandoned_lock:
+            own = cls._abandoned.get(mailbox.pk)
+        if own is not None:
+            free |= Q(polling_until=own)
         if Mailbox.objects.filter(free, pk=mailbox.pk).update(polling_until=until) != 1:
             return None
+        with cls._abandoned_lock:
+            if cls._abandoned.get(mailbox.pk) == own:
+                cls._abandoned.pop(mailbox.pk, None)
         mailbox.polling_until = until
         return cls(mailbox, until)
+
+    def abandon(self) -> None:
+        """The claim could not be given back: remember it for this process's next poll."""
+        with self._abandoned_lock:
+            self._abandoned[self.mailbox.pk] = self.until
 
     def _write(self, **fields: Any) -> None:
         until = timezone.now() + CLAIM
@@ -690,7 +710,7 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
         result.error = str(error)
     except (OSError, imaplib.IMAP4.error) as error:  # the connection broke half-way
         result.error = _("Förbindelsen med IMAP-servern bröts: %(error)s") % {"error": response_text(error)}
-    except DatabaseError as error:
+    except DatabaseFailure as error:  # DatabaseError, or InterfaceError on a connection the server closed
         result.error = _("Databasen kunde inte nås: %(error)s") % {"error": response_text(error)}
     except Exception as error:
         unexpected = error
@@ -712,7 +732,8 @@ def poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
         )
     try:
         claim.release(**status)
-    except DatabaseError:
+    except DatabaseFailure:
+        claim.abandon()
         log.warning("intake: the status of %s could not be recorded", mailbox.address, exc_info=True)
     if unexpected is not None:
         raise unexpected

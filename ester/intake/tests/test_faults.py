@@ -1,5 +1,6 @@
 """Fault tests of the IMAP poller: the worker killed in the middle of a batch, and the
-database unavailable in the middle of a batch. After the restart every message is
+database unavailable in the middle of a batch (SQLite: a held write lock;
+PostgreSQL: the server refuses connections and ends the poller's session). After the restart every message is
 processed exactly once: one row and one case per message, each marked on the server once,
 and never a message marked before its case was committed."""
 
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -194,11 +196,103 @@ def test_the_database_unavailable_mid_batch_then_every_message_exactly_once(
     assert flagged == set(committed)  # never flagged before the commit; what was committed is flagged as the poll stops
     assert all(not flags[uid] for uid in w.uids if uid not in committed)  # the rest untouched, not even \\Seen
 
-    mailbox = Mailbox.objects.get(pk=w.mailbox.pk)
-    if mailbox.polling_until is not None:  # the claim could not be given back while the database was locked
-        expire_claim(mailbox)
-        mailbox.refresh_from_db()
+    mailbox = Mailbox.objects.get(pk=w.mailbox.pk)  # a claim not given back is this process's to take over
     again = poll(mailbox)
+
+    assert again.ok and again.waiting == 0, again
+    assert again.fetched == COUNT - len(committed)  # the committed ones are known by UID: not fetched again
+    assert_exactly_once(w)
+    assert w.server.flags(w.folder) == {uid: {"\\Seen", KEYWORD} for uid in w.uids}
+    mailbox.refresh_from_db()
+    assert (mailbox.last_error, mailbox.messages_waiting) == ("", 0)
+
+
+class PostgresOutage:
+    """The PostgreSQL server taken away from the test database: new connections refused
+    (``ALLOW_CONNECTIONS false``, which holds for superusers too) and the poller's session
+    ended by the server (``pg_terminate_backend``), as when the server restarts or fails
+    over. Spoken to over connections of its own (psycopg, outside Django)."""
+
+    def __init__(self) -> None:
+        import psycopg
+
+        self.psycopg = psycopg
+        settings_dict = connection.settings_dict
+        self.name = settings_dict["NAME"]
+        self.params = {
+            "host": settings_dict.get("HOST") or "localhost",
+            "port": settings_dict.get("PORT") or 5432,
+            "user": settings_dict.get("USER") or "postgres",
+            "password": settings_dict.get("PASSWORD") or None,
+            "autocommit": True,
+        }
+        self.on = False
+
+    def count(self, table: str) -> int:
+        with self.psycopg.connect(dbname=self.name, **self.params) as conn:
+            return int(conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+
+    def start(self, backend_pid: int) -> None:
+        with self.psycopg.connect(dbname="postgres", **self.params) as conn:
+            conn.execute(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false')
+            self.on = True
+            conn.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+
+    def end(self) -> None:
+        if self.on:
+            with self.psycopg.connect(dbname="postgres", **self.params) as conn:
+                conn.execute(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
+            self.on = False
+
+
+@pytest.fixture
+def postgres_outage() -> Iterator[PostgresOutage]:
+    if connection.vendor != "postgresql":
+        pytest.skip("the server's outage is PostgreSQL's; SQLite's is the held write lock above")
+    outage = PostgresOutage()
+    yield outage
+    outage.end()
+
+
+def test_the_postgresql_server_gone_mid_batch_then_every_message_exactly_once(
+    world: SimpleNamespace, postgres_outage: PostgresOutage
+) -> None:
+    w = world
+    table = IncomingMessage._meta.db_table
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        poller_pid = int(cursor.fetchone()[0])
+
+    def take_the_server_away() -> None:
+        wait_for(lambda: postgres_outage.count(table) >= 10, every=0.02)
+        postgres_outage.start(poller_pid)
+
+    outage = threading.Thread(target=take_the_server_away, daemon=True)
+    outage.start()
+    try:
+        result = poll(w.mailbox)  # does not raise, although the server is gone for its last steps too
+    finally:
+        outage.join(60)
+        flags = w.server.flags(w.folder)
+        postgres_outage.end()
+        connection.close()  # as the worker does with a connection the server closed (close_old_connections)
+
+    assert "Databasen kunde inte nås" in result.error or "kunde inte tas emot" in result.error, result
+    committed = {uid: state for uid, state in IncomingMessage.objects.values_list("uid", "state")}
+    assert 10 <= len(committed) < COUNT
+    assert set(committed.values()) == {IncomingMessage.State.PROCESSED}  # nothing recorded as failed for an outage
+    flagged = {uid for uid, seen in flags.items() if KEYWORD in seen}
+    assert flagged <= set(committed)  # never flagged before the commit
+    assert all(not flags[uid] for uid in w.uids if uid not in committed)  # the rest untouched, not even \\Seen
+
+    mailbox = Mailbox.objects.get(pk=w.mailbox.pk)
+    assert mailbox.polling_until is not None  # the claim could not be given back while the server was gone ...
+    Mailbox.objects.filter(pk=mailbox.pk).update(last_error="")
+    assert (
+        poll_mail_process(w).communicate(timeout=120)[0].count("hämtas redan av en annan process") == 1
+    )  # ... nor taken by another process
+    again = poll(mailbox)  # ... but by this one's next poll, at once
 
     assert again.ok and again.waiting == 0, again
     assert again.fetched == COUNT - len(committed)  # the committed ones are known by UID: not fetched again
