@@ -4,7 +4,7 @@
 worker's :class:`~ester.intake.scheduler.MailboxScheduler` enqueues it for each active
 mailbox whose poll interval has passed; ``ester poll-mail`` polls at once without it.
 Running it twice is harmless: the second run finds the mailbox claimed (``skipped``)
-or not due, and exactly-once does not depend on it anyway (see ``imap.py``).
+or not due, and exactly-once does not depend on it anyway (see ``imap/__init__.py``).
 """
 
 from __future__ import annotations

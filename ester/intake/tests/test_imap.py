@@ -398,7 +398,7 @@ def test_the_poll_task(world: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) 
 
     world.server.append(messages(3), folder=world.folder)
     Mailbox.objects.filter(pk=world.mailbox.pk).update(poll_interval_seconds=600)
-    monkeypatch.setattr(imap, "BATCH_LIMIT", 2)
+    monkeypatch.setattr(imap.poller, "BATCH_LIMIT", 2)
 
     first = poll_mailbox.call(world.mailbox.pk)
 
