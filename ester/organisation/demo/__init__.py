@@ -20,7 +20,7 @@ from typing import IO
 
 from django.db import transaction
 
-from ester.intake.demo import load_demo_mailboxes
+from ester.intake.demo import load_demo_mail, load_demo_mailboxes
 from ester.organisation.demo.cases import load_cases
 from ester.organisation.demo.loader import Loader
 from ester.organisation.demo.people import LOGINS, PASSWORD, load_roles, load_users
@@ -40,6 +40,7 @@ def load_demo_city(*, stdout: IO[str] | None = None) -> list[tuple[str, str, str
         loader.load_agreements()
         load_cases(loader)  # case types, return reasons, letters; the case history once
         load_demo_mailboxes()  # intake: one functional mailbox per customer
+        load_demo_mail()  # and a few hours' mail taken in by the pipeline, once
     loader.say(
         f"Demostaden: {len(loader.customers)} kunder, {len(loader.units)} enheter, {len(loader.teams)} team, "
         f"{len(loader.services)} tjänster; {loader.created} nya rader i massinläsningen."
